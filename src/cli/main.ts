@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { ScenarioError } from '../scenario/errors.js';
+import { LimitError } from '../scenario/limits.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 import { costsCommand } from './costs.js';
@@ -114,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as Error & { code?: string; exitCode?: number };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     if (err.code?.startsWith('commander.')) return 2; // commander already printed the message
-    if (e instanceof ScenarioError || e instanceof UsageError) {
+    if (e instanceof ScenarioError || e instanceof UsageError || e instanceof LimitError) {
       process.stderr.write(`airtune: ${err.message}\n`);
       return 2;
     }

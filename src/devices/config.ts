@@ -16,8 +16,9 @@
  * ```
  */
 import { z } from 'zod';
-import { dist, fraction, positive, type Dist } from '../scenario/fields.js';
-import { parseQuantity, QuantityError, dbmToWatts } from '../scenario/units.js';
+import { boundedCount, dist, fraction, positive, type Dist } from '../scenario/fields.js';
+import { checkQuantityRange, formatQuantity, KINDS, parseQuantity, QuantityError, dbmToWatts, type QuantityKind } from '../scenario/units.js';
+import { LIMITS } from '../scenario/limits.js';
 import type { Availability } from './device.js';
 
 const constant = (value: number): Dist => ({ kind: 'const', value });
@@ -98,20 +99,88 @@ export const availabilitySchema = z
     }
   });
 
+/**
+ * What each per-client quantity allows: its kind (whose magnitude range is in
+ * src/scenario/limits.ts) and whether 0 is allowed. The one table behind every check of a device
+ * value: constants, lists, distribution supports (schema), each client's draw and each device-file
+ * cell (src/devices/population.ts).
+ */
+export const DEVICE_VALUE_RULES = {
+  compute: { kind: 'flopRate', allowZero: false },
+  memory: { kind: 'bytes', allowZero: false },
+  txPower: { kind: 'power', allowZero: false },
+  computePower: { kind: 'power', allowZero: true },
+  cyclesPerFlop: { kind: 'dimensionless', allowZero: false },
+  clock: { kind: 'frequency', allowZero: false },
+  kappa: { kind: 'dimensionless', allowZero: false },
+  distance: { kind: 'length', allowZero: false },
+} as const satisfies Record<string, { kind: QuantityKind; allowZero: boolean }>;
+export type DeviceValueField = keyof typeof DEVICE_VALUE_RULES;
+export const DEVICE_VALUE_FIELDS = Object.keys(DEVICE_VALUE_RULES) as DeviceValueField[];
+
+/** "compute = -2e12 FLOP/s: it must be > 0 FLOP/s" style reason why `value` is not allowed, or undefined. */
+export function deviceValueProblem(field: DeviceValueField, value: number): string | undefined {
+  const rule = DEVICE_VALUE_RULES[field];
+  if (Number.isFinite(value) && (rule.allowZero ? value < 0 : value <= 0)) {
+    return `it must be ${rule.allowZero ? '>= 0' : '> 0'}${KINDS[rule.kind].si === '' ? '' : ` ${KINDS[rule.kind].si}`}`;
+  }
+  try {
+    checkQuantityRange(value, rule.kind, value);
+  } catch (e) {
+    if (!(e instanceof QuantityError)) throw e;
+    return `it must be ${e.expected}`;
+  }
+  return undefined;
+}
+
+/**
+ * Problems a distribution has whatever the seed: a constant, list entry or choice option that is
+ * not allowed, or a uniform range that reaches outside what the field allows. (Draws of normal and
+ * lognormal distributions are checked per client when the population is built.)
+ */
+export function distProblems(field: DeviceValueField, d: Dist): { path: (string | number)[]; message: string }[] {
+  const kind = DEVICE_VALUE_RULES[field].kind;
+  const check = (v: number, what: string, path: (string | number)[] = []) => {
+    const why = deviceValueProblem(field, v);
+    return why === undefined ? [] : [{ path, message: `${what} ${formatQuantity(v, kind)} is not allowed for ${field}: ${why}` }];
+  };
+  switch (d.kind) {
+    case 'const':
+      return check(d.value, 'the value');
+    case 'list':
+      return d.values.flatMap((v, i) => check(v, `entry ${i} (client ${i}, ${i + d.values.length}, ...)`, [i]));
+    case 'choice':
+      return d.options.flatMap((v, i) => check(v, `choice option ${i + 1}`));
+    case 'uniform':
+      return [...check(d.a, 'uniform(a, b) can draw values down to a ='), ...(d.b === d.a ? [] : check(d.b, 'uniform(a, b) can draw values up to b ='))];
+    case 'normal':
+      return d.sigma === 0 ? check(d.mu, 'normal(mu, 0) is the constant') : check(d.mu, 'normal(mu, sigma) has its mean mu =');
+    case 'lognormal':
+      return check(d.median, 'lognormal(median, sigma) has its median =');
+  }
+}
+
+/** A per-client field: a distribution of its kind, checked against DEVICE_VALUE_RULES (distProblems). */
+function deviceDist(field: DeviceValueField) {
+  return dist(DEVICE_VALUE_RULES[field].kind).superRefine((d, ctx) => {
+    for (const p of distProblems(field, d)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message, input: d });
+  });
+}
+
 /** Per-client hardware fields; a group may override any of them. */
 const deviceFields = {
   kind: z.string().min(1),
   /** Sustained FLOP/s of fine-tuning. */
-  compute: dist('flopRate'),
-  memory: dist('bytes'),
-  txPower: dist('power'),
-  computePower: dist('power'),
+  compute: deviceDist('compute'),
+  memory: deviceDist('memory'),
+  txPower: deviceDist('txPower'),
+  computePower: deviceDist('computePower'),
   /** CMOS energy model (all three or none): cycles per FLOP, clock (Hz), kappa. */
-  cyclesPerFlop: dist('dimensionless'),
-  clock: dist('frequency'),
-  kappa: dist('dimensionless'),
+  cyclesPerFlop: deviceDist('cyclesPerFlop'),
+  clock: deviceDist('clock'),
+  kappa: deviceDist('kappa'),
   /** Distance to the base station (overrides disc placement). */
-  distance: dist('length'),
+  distance: deviceDist('distance'),
   dropout: fraction(),
   availability: availabilitySchema,
 };
@@ -151,7 +220,7 @@ export const placementSchema = z
 export const clientsSchema = z
   .object({
     /** Number of clients; with `file`, optional (the file's rows) and must match if given. */
-    count: z.number().int().positive().optional(),
+    count: boundedCount(LIMITS.clients, 'clients (beyond it the population and its per-round records outgrow memory)').optional(),
     kind: deviceFields.kind.default('device'),
     compute: deviceFields.compute.default(constant(1e12)),
     memory: deviceFields.memory.default(constant(8e9)),

@@ -17,7 +17,8 @@
 import { z } from 'zod';
 import { headMatmulParams, layerMatmulParams, paramCount, parameterTensors } from '../costs/params.js';
 import { trainingCost, type TrainingPlan } from '../costs/training.js';
-import { fraction } from '../scenario/fields.js';
+import { boundedCount, fraction } from '../scenario/fields.js';
+import { LIMITS } from '../scenario/limits.js';
 import type { Architecture } from '../costs/architecture.js';
 import { arrayBytes, type LocalTraining, type TrainingRule } from '../training/federated/types.js';
 import { paramNames, paramShapes, sizeOf, type Weights } from '../training/model/params.js';
@@ -33,9 +34,9 @@ export const blockllmParams = z
     sparsity: fraction().refine((v) => v < 1, 'sparsity must be < 1').default(0.95),
     indices: z.enum(['tensor', 'element']).default('tensor'),
     /** Steps per round that compute all weight gradients to (re)select tensors. */
-    selectionSteps: z.number().int().nonnegative().default(1),
+    selectionSteps: boundedCount(LIMITS.localSteps, 'selection steps', 0).default(1),
     /** Training side: reselect after this many rounds without loss improvement. */
-    patience: z.number().int().positive().default(1),
+    patience: boundedCount(LIMITS.rounds, 'rounds').default(1),
     /** Training side: an improvement is a relative drop of the round's mean loss by more than this. */
     stallTolerance: z.number().nonnegative().default(0.01),
   })

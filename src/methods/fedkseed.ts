@@ -15,6 +15,8 @@
  *   up = 8·steps bytes, down = 4·K bytes (K = 4096, 200 steps: 17,984 B)
  */
 import { z } from 'zod';
+import { boundedCount } from '../scenario/fields.js';
+import { LIMITS } from '../scenario/limits.js';
 import { forwardFlopsPerToken } from '../costs/flops.js';
 import { paramCount } from '../costs/params.js';
 import { inferenceMemoryBytes, tokensPerStep } from '../costs/training.js';
@@ -38,10 +40,10 @@ import type { Method } from './types.js';
 
 export const fedkseedParams = z
   .object({
-    seeds: z.number().int().positive().default(4096),
+    seeds: boundedCount(LIMITS.seeds, 'seeds').default(4096),
     /** Local steps per round; defaults to the model's localSteps. */
-    steps: z.number().int().positive().optional(),
-    rngFlopsPerValue: z.number().nonnegative().default(2),
+    steps: boundedCount(LIMITS.localSteps, 'local steps per round').optional(),
+    rngFlopsPerValue: z.number().nonnegative().max(1e6).default(2),
     /** Training side: perturbation scale of the central difference (MeZO's eps = 1e-3). */
     eps: z.number().positive().default(1e-3),
     /**

@@ -42,7 +42,8 @@ export const jcpbaParams = z
     solver: z.enum(SOLVER_NAMES).default('exact'),
     /** Rounds model R(rho) = A / (epsilon - beta * rhobar) of the solver's objective. */
     roundsModel: z
-      .object({ A: z.number().positive(), epsilon: z.number().positive(), beta: z.number().min(0) })
+      // Bounded so that R = A / (epsilon - beta rhobar) cannot overflow through its parameters alone.
+      .object({ A: z.number().positive().max(1e9), epsilon: z.number().min(1e-6).max(1e6), beta: z.number().min(0).max(1e6) })
       .strict()
       .default({ A: 50, epsilon: 1, beta: 0.8 }),
     /**

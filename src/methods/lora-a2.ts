@@ -23,13 +23,15 @@ import { rankImportance, rankPositions, topRanks } from '../training/rules/rank-
 import { trainSteps, type TokenBatch } from '../training/train/index.js';
 import { INDEX_BYTES, loraParams, loraTargets, wireBytes } from './common.js';
 import { projectionName } from './fedlora.js';
+import { boundedCount } from '../scenario/fields.js';
+import { LIMITS } from '../scenario/limits.js';
 import type { Method } from './types.js';
 
 export const loraA2Params = z
   .object({
-    rank: z.number().int().positive().default(8),
+    rank: boundedCount(LIMITS.loraRank, 'ranks').default(8),
     /** Ranks each client uploads per module (selected by importance). */
-    rankBudget: z.number().int().positive().default(2),
+    rankBudget: boundedCount(LIMITS.loraRank, 'ranks').default(2),
     targets: z.array(projectionName).min(1).default(['q', 'v']),
     alpha: z.number().positive().default(16),
   })

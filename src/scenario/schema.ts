@@ -4,7 +4,8 @@
  * compare, the round protocol, and the optional real training.
  */
 import { z } from 'zod';
-import { delegate, dist, positive, quantity } from './fields.js';
+import { boundedCount, delegate, dist, positive } from './fields.js';
+import { LIMITS } from './limits.js';
 import { parseQuantity } from './units.js';
 import { clientsSchema } from '../devices/config.js';
 import { wirelessNetworkSchema } from '../radio/config.js';
@@ -121,7 +122,7 @@ export const roundSchema = z
     /** Server-side aggregation time per round. */
     aggregationTime: positive('time', true).default(0),
     /** Async mode: the server aggregates every `buffer` arriving updates (FedBuff, Nguyen et al. 2022). */
-    buffer: z.number().int().min(1).default(2),
+    buffer: boundedCount(LIMITS.clientRows, 'updates per aggregation').default(2),
     /** Async mode: staleness weight (1 + s)^(-a) (Xie et al. 2019, FedAsync polynomial). */
     stalenessExponent: z.number().min(0).default(0.5),
   })
@@ -133,7 +134,7 @@ export const scenarioSchema = z
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected a name of letters, digits, ".", "_" or "-"'),
     description: z.string().default(''),
     seed: z.number().int().min(0),
-    rounds: z.number().int().min(1),
+    rounds: boundedCount(LIMITS.rounds, 'rounds'),
     clients: clientsSchema,
     network: networkSchema,
     model: modelSectionSchema,
@@ -147,7 +148,7 @@ export const scenarioSchema = z
      */
     sweep: z.record(z.string(), z.array(z.union([z.string(), z.number(), z.boolean()])).min(1)).optional(),
     /** Stop a method early once this simulated time is exceeded. */
-    maxSimTime: quantity('time').optional(),
+    maxSimTime: positive('time').optional(),
   })
   .strict();
 

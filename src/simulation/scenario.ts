@@ -2,7 +2,7 @@
  * Run a whole scenario: every method on the same clients, cell and seed, each in its own
  * simulated world, then the summary and the output files.
  */
-import { buildPopulation, DeviceFileError } from '../devices/population.js';
+import { buildPopulation, PopulationError } from '../devices/population.js';
 import { DataError } from '../training/data/errors.js';
 import { ScenarioError } from '../scenario/errors.js';
 import { buildRadio } from '../radio/radio.js';
@@ -54,7 +54,7 @@ export function buildClients(s: Scenario, baseDir = '.'): SimClient[] {
  * errors (exit 2) naming the scenario file and the field that points to them.
  */
 export function asInputError(loaded: LoadedScenario, e: unknown): unknown {
-  if (e instanceof DeviceFileError) return new ScenarioError(loaded.file, [{ path: ['clients', 'file'], message: e.message }]);
+  if (e instanceof PopulationError) return new ScenarioError(loaded.file, e.problems);
   if (e instanceof DataError) return new ScenarioError(loaded.file, [{ path: ['training'], message: e.message }]);
   return e;
 }
