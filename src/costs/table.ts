@@ -16,8 +16,9 @@ export interface MethodChoice {
 
 /** Range text: "x" when all equal, "lo – hi" otherwise. */
 function range(values: number[], fmt: (v: number) => string): string {
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+  // reduce, not Math.min(...values): one value per client, and a spread of 10^5 overflows the stack.
+  const lo = values.reduce((a, b) => Math.min(a, b), Infinity);
+  const hi = values.reduce((a, b) => Math.max(a, b), -Infinity);
   return lo === hi ? fmt(lo) : `${fmt(lo)} – ${fmt(hi)}`;
 }
 

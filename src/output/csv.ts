@@ -1,13 +1,32 @@
 import { stringify } from 'csv-stringify/sync';
 
+/**
+ * No output file may hold NaN or Infinity: a value that does not apply or cannot be computed is
+ * null (an empty cell) with the reason in a status column or the docs. A non-finite number
+ * reaching a writer is an internal error (exit 1, naming the cell), never a silent "Inf" cell; the
+ * input checks (src/scenario/limits.ts) and the fuzz test (test/cli/fuzz-inputs.test.ts) keep it so.
+ */
+export class NonFiniteOutputError extends Error {
+  override readonly name = 'NonFiniteOutputError';
+}
+
 /** Numbers print in full precision (shortest round-trip form), so same run -> same bytes. */
-function cell(v: unknown): string {
+function cell(v: unknown, column: string, row: number): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : v > 0 ? 'Inf' : v < 0 ? '-Inf' : 'NaN';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new NonFiniteOutputError(`internal error: column "${column}" of row ${row} is ${String(v)}; no output may hold NaN or Infinity`);
+    return String(v);
+  }
   return String(v);
 }
 
 export function toCsv<T extends object>(rows: readonly T[], columns: readonly (keyof T)[]): string {
-  const data = rows.map((r) => columns.map((c) => cell(r[c])));
-  return stringify([columns.map(String), ...data], { eof: true, record_delimiter: 'unix' });
+  // In chunks of rows: the cell arrays of a million-row clients.csv at once would take ~1 GB.
+  const parts = [stringify([columns.map(String)], { eof: true, record_delimiter: 'unix' })];
+  const CHUNK = 10_000;
+  for (let start = 0; start < rows.length; start += CHUNK) {
+    const data = rows.slice(start, start + CHUNK).map((r, i) => columns.map((c) => cell(r[c], String(c), start + i + 1)));
+    parts.push(stringify(data, { eof: true, record_delimiter: 'unix' }));
+  }
+  return parts.join('');
 }

@@ -1,7 +1,7 @@
 /** Write a run's tidy CSVs and meta.json into one folder, each file atomically. */
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
-import { toCsv } from './csv.js';
+import { NonFiniteOutputError, toCsv } from './csv.js';
 import {
   CLIENT_COLUMNS, ROUND_COLUMNS, SUMMARY_COLUMNS,
   type ClientRecord, type RoundRecord, type SummaryRecord,
@@ -14,9 +14,18 @@ export interface RunOutputs {
   meta: Record<string, unknown>;
 }
 
-/** Stable JSON: keys in insertion order, 2-space indent, trailing newline. */
+/** Stable JSON: keys in insertion order, 2-space indent, trailing newline. NaN/Infinity: NonFiniteOutputError. */
 export function toJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+  return `${JSON.stringify(
+    value,
+    (key, v: unknown) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) {
+        throw new NonFiniteOutputError(`internal error: JSON field "${key}" is ${String(v)}; no output may hold NaN or Infinity`);
+      }
+      return v;
+    },
+    2,
+  )}\n`;
 }
 
 export function writeRunOutputs(dir: string, out: RunOutputs, extra: [string, string][] = []): string[] {

@@ -14,7 +14,7 @@ import type { RandomStream } from '../random/index.js';
 export function quantity(kind: QuantityKind, fromNumber?: (n: number) => number) {
   return z.unknown().transform((value, ctx) => {
     if (value === undefined) {
-      ctx.addIssue({ code: 'custom', message: `missing required field (expected a ${kind} quantity, e.g. "${KINDS[kind].example}")`, input: value });
+      ctx.addIssue({ code: 'custom', message: `expected a ${kind} quantity (e.g. "${KINDS[kind].example}"), found nothing (the field is missing)`, input: value });
       return z.NEVER;
     }
     try {
@@ -182,9 +182,9 @@ export function distMin(d: Dist): number {
     case 'lognormal':
       return 0;
     case 'choice':
-      return Math.min(...d.options);
+      return d.options.reduce((a, b) => Math.min(a, b), Infinity);
     case 'list':
-      return Math.min(...d.values);
+      return d.values.reduce((a, b) => Math.min(a, b), Infinity);
   }
 }
 

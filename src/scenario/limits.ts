@@ -41,8 +41,12 @@ export const LIMITS = {
   clientRows: 1_000_000,
   /** Clients of a JCPBA instance (`airtune solve`, and each round's instance in a simulation). */
   solverClients: 10_000,
-  /** Clients of bcd's dense LP pruning block (javascript-lp-solver: ~0.14-5.7 s per LP at 1,000). */
-  bcdLpClients: 1_000,
+  /**
+   * Clients of bcd's dense LP pruning block (javascript-lp-solver, time ~K^3: per LP 0.02-0.05 s
+   * at 100, 0.07-0.65 s at 500, 0.17-5.2 s at 1,000, 0.43-43 s at 2,000): at 500, bcd's 200-LP cap
+   * bounds a solve by about 2 minutes in the worst case, 15 s typically.
+   */
+  bcdLpClients: 500,
   /** Integer work multipliers of the timing model (FLOPs stay below 1e38, far from overflow). */
   localSteps: 1_000_000,
   seqLen: 10_000_000,

@@ -5,7 +5,7 @@
  * client's pruning rate, load and uplink bandwidth. The engine then realises the round over the
  * fading uplinks, so rounds.csv shows the solver's planned latency beside the realised one.
  */
-import { solveJcpba } from '../../solvers/jcpba/index.js';
+import { solveJcpba, SolverRangeError } from '../../solvers/jcpba/index.js';
 import type { JcpbaClient, JcpbaInstance } from '../../solvers/jcpba/types.js';
 import type { Architecture } from '../costs/architecture.js';
 import type { LocalWork } from '../costs/schema.js';
@@ -13,6 +13,7 @@ import { jcpba, jcpbaSolverFields, jcpbaSplit, type JcpbaParams } from '../metho
 import type { Radio } from '../radio/radio.js';
 import { rayleighErgodicCapacityBpsPerHz, shannonRateBps } from '../radio/rate.js';
 import type { ClientStatus } from '../output/records.js';
+import { fitsInMemory } from '../devices/device.js';
 import type { ClientLoad, Planner, RoundPlan, SimClient } from './types.js';
 
 export interface JcpbaPlannerOptions {
@@ -43,7 +44,7 @@ function plannedDownloadS(radio: Radio, gains: number[], bits: number, ergodic: 
   if (radio.config.downlink.mode === 'broadcast') {
     const rate = ergodic
       ? B * rayleighErgodicCapacityBpsPerHz((P / (n0 * B)) / gains.reduce((a, g) => a + 1 / g, 0))
-      : shannonRateBps(B, P, Math.min(...gains), n0);
+      : shannonRateBps(B, P, gains.reduce((a, g) => Math.min(a, g), Infinity), n0);
     return gains.map(() => bits / rate);
   }
   return gains.map((g) =>
@@ -67,14 +68,14 @@ export function jcpbaPlanner(o: JcpbaPlannerOptions): Planner {
       const gain = (c: SimClient, link: 'uplink' | 'downlink') =>
         radio.largeScaleGain(c.index, round) * (params.gains === 'instant' ? radio.fading(c.index, link).gainAt(nowS) : 1);
 
-      // A client whose memory floor is above rhoMax cannot take part at any pruning rate.
+      // A client whose load does not fit even at rhoMax cannot take part at any pruning rate; the
+      // same test (memoryFits, one tolerance) as the device check of the run and the solver's floors.
       const splits = new Map(present.map((c) => [c.index, jcpbaSplit(ctx(c), params)]));
       const candidates = present.filter((c) => {
-        const s = splits.get(c.index)!;
-        const floor = Math.max(0, 1 - (c.memoryBytes - s.fixedMemoryBytes) / s.prunableMemoryBytes);
-        if (floor > params.rhoMax) {
+        const atMax = jcpba.load(ctx(c, params.rhoMax), params);
+        if (!fitsInMemory(c, atMax.memoryBytes)) {
           excluded.set(c.index, 'oom');
-          loads[c.index] = jcpba.load(ctx(c, params.rhoMax), params);
+          loads[c.index] = atMax;
           return false;
         }
         return true;
@@ -100,7 +101,15 @@ export function jcpbaPlanner(o: JcpbaPlannerOptions): Planner {
         clients: instanceClients,
         rateModel: ergodic ? 'rayleigh-ergodic' : 'shannon',
       };
-      const res = solveJcpba(instance, params.solver);
+      let res: ReturnType<typeof solveJcpba>;
+      try {
+        res = solveJcpba(instance, params.solver);
+      } catch (e) {
+        // The round's numbers are beyond the solver (solvers/jcpba SolverRangeError): nobody is planned.
+        if (!(e instanceof SolverRangeError)) throw e;
+        for (const c of candidates) excluded.set(c.index, 'infeasible');
+        return { loads, excluded };
+      }
       if (res.status !== 'optimal') {
         for (const c of candidates) excluded.set(c.index, 'infeasible');
         return { loads, excluded };

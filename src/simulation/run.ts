@@ -16,6 +16,31 @@ import type { ClientRecord, ClientStatus, RoundRecord } from '../output/records.
 import type { LinkLayer, TransferResult } from './links.js';
 import { NO_CHANNEL } from './links.js';
 import type { ClientLoad, Planner, RoundLosses, SimClient, Trainer } from './types.js';
+import { LIMITS, LimitError } from '../scenario/limits.js';
+
+/**
+ * Runtime guards of src/scenario/limits.ts, for what validation cannot estimate (how long transfers
+ * and computations take, how often async clients retry): past the simulated-time horizon the fading
+ * block grid is no longer resolvable in float64 (and nothing useful happens there), and past the
+ * row limit the run's records outgrow memory. Either ends the run with exit 2, saying which limit.
+ */
+function checkHorizon(timeS: number, round: number, c: SimClient, what: string): void {
+  if (timeS > LIMITS.simTimeS) {
+    throw new LimitError(
+      `round ${round}: client ${c.index} (${c.id}) ${what} at t = ${timeS.toExponential(3)} s, past the simulated-time horizon of ` +
+        `${LIMITS.simTimeS.toExponential(0)} s (31.7 years; src/scenario/limits.ts); check the load (model.localSteps, workload.flops) against the clients' compute and links`,
+    );
+  }
+}
+
+function checkRows(rows: number): void {
+  if (rows > LIMITS.clientRows) {
+    throw new LimitError(
+      `the run recorded more than ${LIMITS.clientRows.toLocaleString('en-US')} client rounds (src/scenario/limits.ts: each is a row of clients.csv held in memory); ` +
+        'in async mode this happens when clients keep dropping out or being unavailable while too few updates arrive',
+    );
+  }
+}
 
 export interface RoundProtocol {
   mode: 'sync' | 'deadline' | 'async';
@@ -130,6 +155,9 @@ async function runRounds(opts: MethodRunOptions): Promise<MethodRunResult> {
     const deadlineS = protocol.mode === 'deadline' ? t0 + protocol.deadline! : undefined;
     const downs = links.download(round, active.map((c) => ({ client: c.index, bytes: plan.loads[c.index]!.downloadBytes, startS: t0 })), deadlineS);
     const computeS = active.map((c) => plan.loads[c.index]!.flops / c.flopsPerS);
+    active.forEach((c, i) => {
+      if (Number.isFinite(downs[i]!.endS)) checkHorizon(downs[i]!.endS + computeS[i]!, round, c, 'would finish its local work');
+    });
     // A client whose download or compute ends past the deadline never starts its upload.
     const uploading = active.map((_, i) => deadlineS === undefined || downs[i]!.endS + computeS[i]! < deadlineS);
     const upIdx = active.map((_, i) => i).filter((i) => uploading[i]);
@@ -214,6 +242,7 @@ async function runRounds(opts: MethodRunOptions): Promise<MethodRunResult> {
     const losses: RoundLosses = opts.trainer ? await opts.trainer.aggregate(round, contributions) : { trainLoss: null, testLoss: null };
 
     for (const c of clients) clientRecords.push(records.get(c.index)!);
+    checkRows(clientRecords.length);
     const rec: RoundRecord = {
       method: label,
       round,
@@ -269,9 +298,11 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
           attempt++;
           const load = plan.loads[c.index];
           const t0 = env.now;
+          checkHorizon(t0, version + 1, c, 'would start a new update');
           const why = presence(c, attempt, t0, opts.seed) ?? fits(c, load, plan.excluded);
           if (why) {
             cycleRecords.push(blankRecord(opts, version + 1, c, why, load));
+            checkRows(clientRecords.length + cycleRecords.length);
             cycleDropped++;
             if (why === 'oom' || why === 'infeasible') return; // it will never fit
             // Wait a round's worth of time before trying again.
@@ -282,6 +313,7 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
           const down = links.download(version + 1, [{ client: c.index, bytes: load!.downloadBytes, startS: t0 }])[0]!;
           yield env.timeout(down.endS - env.now);
           const tCompute = load!.flops / c.flopsPerS;
+          checkHorizon(env.now + tCompute, version + 1, c, 'would finish its local work');
           yield env.timeout(tCompute);
           const bw = plan.bandwidthHz ? [plan.bandwidthHz[c.index]!] : undefined;
           const up = links.upload(version + 1, [{ client: c.index, bytes: load!.uploadBytes, startS: env.now }], bw)[0]!;
@@ -333,6 +365,7 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
     for (const a of batch) clientRecords.push({ ...a.rec, round: version, status: version - 1 - a.version > 0 ? 'stale' : 'ok' });
     for (const r of cycleRecords) clientRecords.push({ ...r, round: version });
     cycleRecords.length = 0;
+    checkRows(clientRecords.length);
     const rec: RoundRecord = {
       method: label,
       round: version,

@@ -147,8 +147,9 @@ export async function runScenario(loaded: LoadedScenario, opts: RunScenarioOptio
           maxSimTimeS: s.maxSimTime,
           onRound: (r) => opts.onRound?.(m.label, r.round),
         });
-        out.rounds.push(...result.rounds);
-        out.clients.push(...result.clients);
+        // Loops, not push(...rows): a spread of 10^5+ rows overflows the call stack.
+        for (const r of result.rounds) out.rounds.push(r);
+        for (const r of result.clients) out.clients.push(r);
         out.summary.push(
           summarise(m.label, m.id, timingModel, out.lossModel, result.rounds, result.clients, s.training?.targetTestLoss ?? null,
             m.id === 'jcpba' ? (m.params as JcpbaParams).roundsModel : undefined),

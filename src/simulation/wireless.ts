@@ -50,7 +50,7 @@ export class WirelessLinks implements LinkLayer {
     for (const r of requests) byStart.set(r.startS, [...(byStart.get(r.startS) ?? []), r]);
     const out = new Map<TransferRequest, TransferResult>();
     for (const [startS, group] of byStart) {
-      const bits = Math.max(...group.map((g) => 8 * g.bytes));
+      const bits = group.reduce((m, g) => Math.max(m, 8 * g.bytes), -Infinity);
       const res = this.radio.downloadRound({ round, clients: group.map((g) => g.client), startS, bits, deadlineS });
       group.forEach((g, i) => {
         const r = res[i]!;

@@ -221,7 +221,7 @@ export function loadFederatedData(config: z.input<typeof dataSchema>, opts: Load
   const how = cfg.partition.kind === 'iid' ? 'IID' : `Dirichlet(alpha=${cfg.partition.alpha}) label skew by ${data.labelKind}`;
   const description =
     `${cfg.source}: ${data.train.length} train / ${data.test.length} test records (test: ${data.testFrom}), ` +
-    `${how} over ${opts.clients} clients (records per client ${Math.min(...sizes)}..${Math.max(...sizes)})`;
+    `${how} over ${opts.clients} clients (records per client ${sizes.reduce((a, b) => Math.min(a, b), Infinity)}..${sizes.reduce((a, b) => Math.max(a, b), 0)})`;
   return {
     train,
     test: buildCorpus(data.test),
