@@ -3,6 +3,7 @@
  * The `airtune` command line. Exit codes: 0 done, 1 unexpected failure, 2 bad input (the message
  * names the file, the field, what was expected and what was found), 3 infeasible problem.
  */
+import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { ScenarioError } from '../scenario/errors.js';
 import { LimitError } from '../scenario/limits.js';
@@ -128,7 +129,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+// pathToFileURL, not new URL(`file://...`): in a worker thread argv[1] is "[worker eval]", not a path.
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (invokedDirectly || process.argv[1]?.endsWith('/airtune')) {
   main(process.argv).then((code) => {
     process.exitCode = code;

@@ -9,6 +9,7 @@ import { standardCharts } from '../output/plots.js';
 import { renderReport } from '../output/report.js';
 import { findings } from '../output/findings.js';
 import { UsageError } from './errors.js';
+import { LimitError } from '../scenario/limits.js';
 
 export interface RunFlags {
   out?: string;
@@ -37,6 +38,10 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
   const result = await runScenario(loaded, {
     methods: flags.methods,
     onRound: (method) => bar?.update(++doneRounds, { method }),
+  }).catch((e: unknown) => {
+    bar?.stop();
+    // A limit reached while simulating (src/scenario/limits.ts) is bad input too: name the file.
+    throw e instanceof LimitError ? new LimitError(`${file}: ${e.message}`) : e;
   });
   bar?.stop();
   const meta = buildMeta(loaded, result);
