@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { loadScenario } from '../scenario/load.js';
 import { runScenario, selectMethods } from '../simulation/scenario.js';
@@ -8,6 +8,12 @@ import { buildMeta } from '../output/meta.js';
 import { standardCharts } from '../output/plots.js';
 import { renderReport } from '../output/report.js';
 import { findings } from '../output/findings.js';
+import { checkOutputFolder } from '../output/preflight.js';
+import { lockOutputFolder } from '../output/lock.js';
+import { foreignEntries, recoverOutputFolder } from '../output/unit.js';
+import { OutputError } from '../output/errors.js';
+import { relativeCommand } from '../output/provenance.js';
+import { overrideScenario, setPath, ROUNDS_PATH } from '../sweep/override.js';
 import { UsageError } from './errors.js';
 
 export interface RunFlags {
@@ -15,10 +21,41 @@ export interface RunFlags {
   seed?: number;
   methods?: string[];
   quiet?: boolean;
+  /** `--set path=value`, repeatable: one value each (same syntax as `sweep --set`). */
+  set?: string[];
+  /** `--rounds N`: shorthand for `--set rounds=N`. */
+  rounds?: number;
+  /** Replace the output folder even if it holds files airtune did not write. */
+  force?: boolean;
+  /** The command-line arguments after `airtune`, e.g. ['run', 'x.yaml'] (recorded in meta.json). */
+  command?: string[];
+}
+
+/** The run's `--set` list, with --rounds as one more (a path given twice is a usage error). */
+function overrideSpecs(flags: RunFlags): string[] {
+  const specs = [...(flags.set ?? [])];
+  const given = (path: string) => specs.some((s) => setPath(s) === path);
+  if (flags.rounds !== undefined) {
+    if (given(ROUNDS_PATH)) throw new UsageError(`--rounds and --set ${ROUNDS_PATH}=... are both given; use one`);
+    specs.push(`${ROUNDS_PATH}=${flags.rounds}`);
+  }
+  if (flags.seed !== undefined && given('seed')) throw new UsageError('--seed and --set seed=... are both given; use one');
+  return specs;
+}
+
+/** Stop before simulating if the folder holds files airtune did not write (unless --force). */
+function refuseForeign(outDir: string): void {
+  const foreign = foreignEntries(outDir);
+  if (foreign.length === 0) return;
+  const shown = foreign.slice(0, 10).join(', ') + (foreign.length > 10 ? ` and ${foreign.length - 10} more` : '');
+  throw new OutputError(
+    `${outDir} holds ${foreign.length === 1 ? 'an entry' : `${foreign.length} entries`} airtune did not write: ${shown}. ` +
+      'A run replaces the whole folder; move them away, choose another --out, or pass --force to delete them with the old outputs',
+  );
 }
 
 export async function runCommand(file: string, flags: RunFlags): Promise<void> {
-  const loaded = loadScenario(file);
+  const { loaded, overrides } = overrideScenario(loadScenario(file), overrideSpecs(flags));
   if (flags.seed !== undefined) loaded.scenario.seed = flags.seed;
   const s = loaded.scenario;
   let methods;
@@ -27,38 +64,47 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const outDir = resolve(flags.out ?? `output/${s.name}`);
-  const showBar = !flags.quiet && process.stderr.isTTY === true;
-  const bar = showBar
-    ? new cliProgress.SingleBar({ format: 'airtune {bar} {value}/{total} rounds | {method}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
-    : null;
-  bar?.start(methods.length * s.rounds, 0, { method: methods[0]?.label ?? '' });
-  let doneRounds = 0;
-  const result = await runScenario(loaded, {
-    methods: flags.methods,
-    onRound: (method) => bar?.update(++doneRounds, { method }),
-  });
-  bar?.stop();
-  const meta = buildMeta(loaded, result);
-  const charts = await standardCharts(result.rounds, result.timingModel, result.summary);
-  const notes = findings(result.summary);
-  const report = renderReport({
-    title: `airtune: ${s.name}`,
-    description: s.description,
-    meta,
-    summary: result.summary,
-    charts,
-    findings: notes,
-  });
-  const files = writeRunOutputs(outDir, { ...result, meta }, [
-    ...charts.map((c): [string, string] => [c.file, c.svg]),
-    ['report.html', report],
-  ]);
-  if (!flags.quiet) {
-    process.stdout.write(`\nairtune: scenario "${s.name}" (seed ${s.seed}), timing model: ${result.timingModel}\n\n`);
-    process.stdout.write(`${formatSummary(result.summary)}\n\n`);
-    for (const f of notes) process.stdout.write(`${f}\n`);
-    if (notes.length) process.stdout.write('\n');
-    process.stdout.write(`wrote ${files.length} files to ${outDir}\n`);
+  // Everything about the output folder is checked before the simulation, not after it.
+  const outDir = checkOutputFolder(flags.out ?? join('output', s.name), [file, process.cwd()]);
+  const command = flags.command ? relativeCommand(flags.command) : null;
+  const release = lockOutputFolder(outDir, command?.join(' ') ?? `airtune run ${file}`);
+  try {
+    recoverOutputFolder(outDir); // finish or clear what a killed run left before judging the folder
+    if (!flags.force) refuseForeign(outDir);
+    const showBar = !flags.quiet && process.stderr.isTTY === true;
+    const bar = showBar
+      ? new cliProgress.SingleBar({ format: 'airtune {bar} {value}/{total} rounds | {method}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+      : null;
+    bar?.start(methods.length * s.rounds, 0, { method: methods[0]?.label ?? '' });
+    let doneRounds = 0;
+    const result = await runScenario(loaded, {
+      methods: flags.methods,
+      onRound: (method) => bar?.update(++doneRounds, { method }),
+    });
+    bar?.stop();
+    const meta = buildMeta(loaded, result, { command, overrides });
+    const charts = await standardCharts(result.rounds, result.timingModel, result.summary);
+    const notes = findings(result.summary);
+    const report = renderReport({
+      title: `airtune: ${s.name}`,
+      description: s.description,
+      meta,
+      summary: result.summary,
+      charts,
+      findings: notes,
+    });
+    const files = writeRunOutputs(outDir, { ...result, meta }, [
+      ...charts.map((c): [string, string] => [c.file, c.svg]),
+      ['report.html', report],
+    ]);
+    if (!flags.quiet) {
+      process.stdout.write(`\nairtune: scenario "${s.name}" (seed ${s.seed}), timing model: ${result.timingModel}\n\n`);
+      process.stdout.write(`${formatSummary(result.summary)}\n\n`);
+      for (const f of notes) process.stdout.write(`${f}\n`);
+      if (notes.length) process.stdout.write('\n');
+      process.stdout.write(`wrote ${files.length} files to ${outDir}\n`);
+    }
+  } finally {
+    release();
   }
 }
