@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
-import { main } from '../../src/cli/main.js';
-import { capture } from '../helpers/io.js';
+import { runCli } from '../helpers/io.js';
 
 /** Counts simulations, to check that output-folder problems stop the command before any. */
 const simulated = vi.hoisted(() => ({ count: 0 }));
@@ -48,13 +47,7 @@ function scenario(name: string, text: string): string {
   return f;
 }
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = capture();
-  const code = await main(['node', 'airtune', ...args]);
-  const res = { code, out: io.out(), err: io.err() };
-  vi.restoreAllMocks();
-  return res;
-}
+const cli = runCli;
 
 const read = (p: string) => readFileSync(p, 'utf8');
 const csv = (p: string) => parse(read(p), { columns: true }) as Record<string, string>[];

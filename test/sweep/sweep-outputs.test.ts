@@ -5,11 +5,10 @@ import { hostname, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { main } from '../../src/cli/main.js';
 import { runSweep } from '../../src/sweep/sweep.js';
 import { lockPath } from '../../src/output/lock.js';
 import { MANIFEST, readManifest } from '../../src/output/unit.js';
-import { capture } from '../helpers/io.js';
+import { runCli } from '../helpers/io.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -28,19 +27,14 @@ methods: [fedavg, { id: fedavg, label: "=1+1" }]
 );
 const SETS = ['clients.count=1,2,3'];
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = capture();
-  const code = await main(['node', 'airtune', ...args]);
-  const res = { code, out: io.out(), err: io.err() };
-  vi.restoreAllMocks();
-  return res;
-}
+const cli = runCli;
 
 describe('sweep output folder', () => {
   it('defect: a second sweep into the same folder cleared the first one\'s runs; now it stops with a message naming the first', async () => {
     const out = join(dir, 'two');
-    const first = runSweep(file, { set: SETS, out, workers: 0, quiet: true, command: ['sweep', 'sw.yaml', '--set', SETS[0]!] });
-    // The first sweep holds the folder's lock from before its first await until it returns.
+    const first = runSweep(file, { set: SETS, out, workers: 1, quiet: true, command: ['sweep', 'sw.yaml', '--set', SETS[0]!] });
+    // The first sweep takes the folder's lock before its first await and keeps it until it returns;
+    // its run goes to a worker thread, so it is still running when the second one starts.
     const second = await cli('sweep', file, '--set', 'clients.count=4', '--out', out, '--workers', '0', '--quiet');
     expect(second.code).toBe(2);
     expect(second.err).toContain(`airtune: ${out} is in use by airtune sweep sw.yaml --set ${SETS[0]} (process ${process.pid} on ${hostname()})`);
