@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { loadScenario } from '../scenario/load.js';
@@ -10,7 +11,7 @@ import { renderReport } from '../output/report.js';
 import { findings } from '../output/findings.js';
 import { checkOutputFolder } from '../output/preflight.js';
 import { lockOutputFolder } from '../output/lock.js';
-import { foreignEntries, recoverOutputFolder } from '../output/unit.js';
+import { foreignEntries, readManifest, recoverOutputFolder } from '../output/unit.js';
 import { OutputError } from '../output/errors.js';
 import { relativeCommand } from '../output/provenance.js';
 import { overrideScenario, setPath, ROUNDS_PATH } from '../sweep/override.js';
@@ -43,9 +44,30 @@ function overrideSpecs(flags: RunFlags): string[] {
   return specs;
 }
 
+/**
+ * The files an airtune from before output manifests (0.1.0) wrote in a run folder. A folder
+ * without a manifest whose meta.json is airtune's is such a folder: these names in it are
+ * airtune's own, so upgrading does not turn every earlier output folder into a refusal.
+ */
+const LEGACY_RUN_FILES = [
+  'rounds.csv', 'clients.csv', 'summary.csv', 'meta.json', 'report.html',
+  'loss_vs_time.svg', 'round_latency.svg', 'bytes_per_round.svg', 'time_by_method.svg',
+];
+
+function isLegacyRunFolder(dir: string): boolean {
+  if (readManifest(dir) !== null) return false;
+  try {
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Record<string, unknown>;
+    return typeof meta.airtune === 'string' && typeof meta.scenario_sha256 === 'string';
+  } catch {
+    return false;
+  }
+}
+
 /** Stop before simulating if the folder holds files airtune did not write (unless --force). */
 function refuseForeign(outDir: string): void {
-  const foreign = foreignEntries(outDir);
+  const legacy = isLegacyRunFolder(outDir);
+  const foreign = foreignEntries(outDir).filter((n) => !(legacy && LEGACY_RUN_FILES.includes(n)));
   if (foreign.length === 0) return;
   const shown = foreign.slice(0, 10).join(', ') + (foreign.length > 10 ? ` and ${foreign.length - 10} more` : '');
   throw new OutputError(

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -177,6 +177,19 @@ describe('a reused --out', () => {
     expect(readdirSync(out).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     expect(new Set(csv(join(out, 'rounds.csv')).map((r) => r.method))).toEqual(new Set(['second']));
     expect(readdirSync(dirname(out)).filter((n) => n.includes('airtune-'))).toEqual([]);
+  });
+
+  it('a folder written by an airtune from before output manifests is recognised by its meta.json', async () => {
+    const out = join(dir, 'legacy');
+    expect((await cli('run', good, '--out', out, '--quiet')).code).toBe(0);
+    rmSync(join(out, '.airtune-outputs.json'));
+    expect((await cli('run', good, '--out', out, '--quiet')).code).toBe(0);
+    // Without an airtune meta.json, the same names are not assumed to be airtune's.
+    rmSync(join(out, '.airtune-outputs.json'));
+    writeFileSync(join(out, 'meta.json'), '{}');
+    const r = await cli('run', good, '--out', out, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/holds \d+ entries airtune did not write: .*meta\.json/);
   });
 
   it('files airtune did not write stop the run before simulating (exit 2, named); --force replaces them', async () => {
