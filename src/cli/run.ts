@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { loadScenario } from '../scenario/load.js';
+import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { runScenario, selectMethods } from '../simulation/scenario.js';
 import { writeRunOutputs } from '../output/write.js';
 import { formatSummary } from '../output/console.js';
-import { buildMeta } from '../output/meta.js';
+import { buildMeta, type MetaInvocation } from '../output/meta.js';
 import { standardCharts } from '../output/plots.js';
 import { renderReport } from '../output/report.js';
 import { findings } from '../output/findings.js';
@@ -93,40 +93,52 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
   try {
     recoverOutputFolder(outDir); // finish or clear what a killed run left before judging the folder
     if (!flags.force) refuseForeign(outDir);
-    const showBar = !flags.quiet && process.stderr.isTTY === true;
-    const bar = showBar
-      ? new cliProgress.SingleBar({ format: 'airtune {bar} {value}/{total} rounds | {method}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
-      : null;
-    bar?.start(methods.length * s.rounds, 0, { method: methods[0]?.label ?? '' });
-    let doneRounds = 0;
-    const result = await runScenario(loaded, {
-      methods: flags.methods,
-      onRound: (method) => bar?.update(++doneRounds, { method }),
-    });
-    bar?.stop();
-    const meta = buildMeta(loaded, result, { command, overrides });
-    const charts = await standardCharts(result.rounds, result.timingModel, result.summary);
-    const notes = findings(result.summary);
-    const report = renderReport({
-      title: `airtune: ${s.name}`,
-      description: s.description,
-      meta,
-      summary: result.summary,
-      charts,
-      findings: notes,
-    });
-    const files = writeRunOutputs(outDir, { ...result, meta }, [
-      ...charts.map((c): [string, string] => [c.file, c.svg]),
-      ['report.html', report],
-    ]);
-    if (!flags.quiet) {
-      process.stdout.write(`\nairtune: scenario "${s.name}" (seed ${s.seed}), timing model: ${result.timingModel}\n\n`);
-      process.stdout.write(`${formatSummary(result.summary)}\n\n`);
-      for (const f of notes) process.stdout.write(`${f}\n`);
-      if (notes.length) process.stdout.write('\n');
-      process.stdout.write(`wrote ${files.length} files to ${outDir}\n`);
-    }
+    await simulateAndWrite(loaded, methods, outDir, flags, { command, overrides });
   } finally {
     release();
+  }
+}
+
+/** Simulate, render, and write the whole output set into `outDir` (its lock held by the caller). */
+async function simulateAndWrite(
+  loaded: LoadedScenario,
+  methods: ReturnType<typeof selectMethods>,
+  outDir: string,
+  flags: RunFlags,
+  how: MetaInvocation,
+): Promise<void> {
+  const s = loaded.scenario;
+  const showBar = !flags.quiet && process.stderr.isTTY === true;
+  const bar = showBar
+    ? new cliProgress.SingleBar({ format: 'airtune {bar} {value}/{total} rounds | {method}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+    : null;
+  bar?.start(methods.length * s.rounds, 0, { method: methods[0]?.label ?? '' });
+  let doneRounds = 0;
+  const result = await runScenario(loaded, {
+    methods: flags.methods,
+    onRound: (method) => bar?.update(++doneRounds, { method }),
+  });
+  bar?.stop();
+  const meta = buildMeta(loaded, result, how);
+  const charts = await standardCharts(result.rounds, result.timingModel, result.summary);
+  const notes = findings(result.summary);
+  const report = renderReport({
+    title: `airtune: ${s.name}`,
+    description: s.description,
+    meta,
+    summary: result.summary,
+    charts,
+    findings: notes,
+  });
+  const files = writeRunOutputs(outDir, { ...result, meta }, [
+    ...charts.map((c): [string, string] => [c.file, c.svg]),
+    ['report.html', report],
+  ]);
+  if (!flags.quiet) {
+    process.stdout.write(`\nairtune: scenario "${s.name}" (seed ${s.seed}), timing model: ${result.timingModel}\n\n`);
+    process.stdout.write(`${formatSummary(result.summary)}\n\n`);
+    for (const f of notes) process.stdout.write(`${f}\n`);
+    if (notes.length) process.stdout.write('\n');
+    process.stdout.write(`wrote ${files.length} files to ${outDir}\n`);
   }
 }
