@@ -23,6 +23,19 @@ function seedArg(value: string): number {
   return Number(value);
 }
 
+function roundsArg(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1) {
+    throw new InvalidArgumentError(`expected a positive integer number of rounds, found "${value}"`);
+  }
+  return Number(value);
+}
+
+/** The arguments after `airtune` (subcommand first), as typed: recorded in meta.json. */
+function commandArgs(cmd: Command): string[] {
+  // rawArgs (the argv given to parse: node, script, then the arguments) is not in commander's typings.
+  return ((cmd.parent ?? cmd) as unknown as { rawArgs: string[] }).rawArgs.slice(2);
+}
+
 function listArg(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
@@ -41,6 +54,7 @@ export function buildProgram(): Command {
 Examples:
   $ airtune run scenarios/quickstart.yaml                 run every method, write output/quickstart/
   $ airtune run scenarios/quickstart.yaml --seed 7 --methods fedavg --out /tmp/q
+  $ airtune run scenarios/quickstart.yaml --set network.bandwidth=5MHz --rounds 20
   $ airtune validate scenarios/cell-20-clients.yaml       check a scenario, list every problem
 Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     );
@@ -53,8 +67,11 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .option('-s, --seed <n>', 'override the scenario seed', seedArg)
     .option('-m, --methods <list>', 'comma-separated method ids or labels to run', listArg)
     .option('-q, --quiet', 'no progress bar and no summary table')
-    .action(async (file: string, o: { out?: string; seed?: number; methods?: string[]; quiet?: boolean }) => {
-      await runCommand(file, o);
+    .option('--set <path=value>', 'override one scenario field, dotted path as in sweep, e.g. network.bandwidth=5MHz (repeatable)', collectArg, [])
+    .option('-r, --rounds <n>', 'override the number of rounds (same as --set rounds=N)', roundsArg)
+    .option('-f, --force', 'replace the output folder even if it holds files airtune did not write (they are deleted)')
+    .action(async (file: string, o: { out?: string; seed?: number; methods?: string[]; quiet?: boolean; set: string[]; rounds?: number; force?: boolean }, cmd: Command) => {
+      await runCommand(file, { ...o, command: commandArgs(cmd) });
     });
 
   program
@@ -66,8 +83,8 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .option('-w, --workers <n>', 'worker threads, 0 = in-process (default: min(2, cores))', workersArg)
     .option('-m, --methods <list>', 'comma-separated method ids or labels to run', listArg)
     .option('-q, --quiet', 'no progress bar and no report')
-    .action(async (file: string, o: { set: string[]; out?: string; workers?: number; methods?: string[]; quiet?: boolean }) => {
-      await sweepCommand(file, o);
+    .action(async (file: string, o: { set: string[]; out?: string; workers?: number; methods?: string[]; quiet?: boolean }, cmd: Command) => {
+      await sweepCommand(file, { ...o, command: commandArgs(cmd) });
     });
 
   program

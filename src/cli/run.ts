@@ -1,13 +1,20 @@
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { loadScenario } from '../scenario/load.js';
+import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { runScenario, selectMethods } from '../simulation/scenario.js';
 import { writeRunOutputs } from '../output/write.js';
 import { formatSummary } from '../output/console.js';
-import { buildMeta } from '../output/meta.js';
+import { buildMeta, type MetaInvocation } from '../output/meta.js';
 import { standardCharts } from '../output/plots.js';
 import { renderReport } from '../output/report.js';
 import { findings } from '../output/findings.js';
+import { checkOutputFolder } from '../output/preflight.js';
+import { lockOutputFolder } from '../output/lock.js';
+import { foreignEntries, readManifest, recoverOutputFolder } from '../output/unit.js';
+import { OutputError } from '../output/errors.js';
+import { relativeCommand } from '../output/provenance.js';
+import { overrideScenario, setPath, ROUNDS_PATH } from '../sweep/override.js';
 import { UsageError } from './errors.js';
 
 export interface RunFlags {
@@ -15,10 +22,62 @@ export interface RunFlags {
   seed?: number;
   methods?: string[];
   quiet?: boolean;
+  /** `--set path=value`, repeatable: one value each (same syntax as `sweep --set`). */
+  set?: string[];
+  /** `--rounds N`: shorthand for `--set rounds=N`. */
+  rounds?: number;
+  /** Replace the output folder even if it holds files airtune did not write. */
+  force?: boolean;
+  /** The command-line arguments after `airtune`, e.g. ['run', 'x.yaml'] (recorded in meta.json). */
+  command?: string[];
+}
+
+/** The run's `--set` list, with --rounds as one more (a path given twice is a usage error). */
+function overrideSpecs(flags: RunFlags): string[] {
+  const specs = [...(flags.set ?? [])];
+  const given = (path: string) => specs.some((s) => setPath(s) === path);
+  if (flags.rounds !== undefined) {
+    if (given(ROUNDS_PATH)) throw new UsageError(`--rounds and --set ${ROUNDS_PATH}=... are both given; use one`);
+    specs.push(`${ROUNDS_PATH}=${flags.rounds}`);
+  }
+  if (flags.seed !== undefined && given('seed')) throw new UsageError('--seed and --set seed=... are both given; use one');
+  return specs;
+}
+
+/**
+ * The files an airtune from before output manifests (0.1.0) wrote in a run folder. A folder
+ * without a manifest whose meta.json is airtune's is such a folder: these names in it are
+ * airtune's own, so upgrading does not turn every earlier output folder into a refusal.
+ */
+const LEGACY_RUN_FILES = [
+  'rounds.csv', 'clients.csv', 'summary.csv', 'meta.json', 'report.html',
+  'loss_vs_time.svg', 'round_latency.svg', 'bytes_per_round.svg', 'time_by_method.svg',
+];
+
+function isLegacyRunFolder(dir: string): boolean {
+  if (readManifest(dir) !== null) return false;
+  try {
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Record<string, unknown>;
+    return typeof meta.airtune === 'string' && typeof meta.scenario_sha256 === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** Stop before simulating if the folder holds files airtune did not write (unless --force). */
+function refuseForeign(outDir: string): void {
+  const legacy = isLegacyRunFolder(outDir);
+  const foreign = foreignEntries(outDir).filter((n) => !(legacy && LEGACY_RUN_FILES.includes(n)));
+  if (foreign.length === 0) return;
+  const shown = foreign.slice(0, 10).join(', ') + (foreign.length > 10 ? ` and ${foreign.length - 10} more` : '');
+  throw new OutputError(
+    `${outDir} holds ${foreign.length === 1 ? 'an entry' : `${foreign.length} entries`} airtune did not write: ${shown}. ` +
+      'A run replaces the whole folder; move them away, choose another --out, or pass --force to delete them with the old outputs',
+  );
 }
 
 export async function runCommand(file: string, flags: RunFlags): Promise<void> {
-  const loaded = loadScenario(file);
+  const { loaded, overrides } = overrideScenario(loadScenario(file), overrideSpecs(flags));
   if (flags.seed !== undefined) loaded.scenario.seed = flags.seed;
   const s = loaded.scenario;
   let methods;
@@ -27,7 +86,28 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const outDir = resolve(flags.out ?? `output/${s.name}`);
+  // Everything about the output folder is checked before the simulation, not after it.
+  const outDir = checkOutputFolder(flags.out ?? join('output', s.name), [file, process.cwd()]);
+  const command = flags.command ? relativeCommand(flags.command) : null;
+  const release = lockOutputFolder(outDir, command?.join(' ') ?? `airtune run ${file}`);
+  try {
+    recoverOutputFolder(outDir); // finish or clear what a killed run left before judging the folder
+    if (!flags.force) refuseForeign(outDir);
+    await simulateAndWrite(loaded, methods, outDir, flags, { command, overrides });
+  } finally {
+    release();
+  }
+}
+
+/** Simulate, render, and write the whole output set into `outDir` (its lock held by the caller). */
+async function simulateAndWrite(
+  loaded: LoadedScenario,
+  methods: ReturnType<typeof selectMethods>,
+  outDir: string,
+  flags: RunFlags,
+  how: MetaInvocation,
+): Promise<void> {
+  const s = loaded.scenario;
   const showBar = !flags.quiet && process.stderr.isTTY === true;
   const bar = showBar
     ? new cliProgress.SingleBar({ format: 'airtune {bar} {value}/{total} rounds | {method}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
@@ -39,7 +119,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
     onRound: (method) => bar?.update(++doneRounds, { method }),
   });
   bar?.stop();
-  const meta = buildMeta(loaded, result);
+  const meta = buildMeta(loaded, result, how);
   const charts = await standardCharts(result.rounds, result.timingModel, result.summary);
   const notes = findings(result.summary);
   const report = renderReport({

@@ -1,6 +1,11 @@
-/** meta.json: what produced a run. Nothing time-dependent, so same scenario + seed -> same bytes. */
+/**
+ * meta.json: what produced a run. Nothing time-dependent, so same scenario + seed -> same bytes;
+ * `command` (how airtune was called) is the one field that differs between equal runs started
+ * differently, and `environment` differs only between machines or checkouts (provenance.ts).
+ */
 import type { LoadedScenario } from '../scenario/load.js';
 import { VERSION, dependencyVersion } from '../cli/version.js';
+import { environmentInfo, stableScenarioPath } from './provenance.js';
 
 /** Versions of the packages whose behaviour shapes the numbers. */
 function packageVersions(): Record<string, string> {
@@ -16,13 +21,21 @@ export interface MetaSource {
   backend?: string;
 }
 
-export function buildMeta(loaded: LoadedScenario, run: MetaSource): Record<string, unknown> {
+export interface MetaInvocation {
+  /** The command line (`airtune run ...`, relative paths: provenance.relativeCommand); null from code. */
+  command?: readonly string[] | null;
+  /** `--set` overrides applied to the scenario file: path -> value as given. */
+  overrides?: Record<string, string>;
+}
+
+export function buildMeta(loaded: LoadedScenario, run: MetaSource, how: MetaInvocation = {}): Record<string, unknown> {
   const s = loaded.scenario;
   return {
     airtune: VERSION,
     scenario: s.name,
-    scenario_file: loaded.file,
+    scenario_file: stableScenarioPath(loaded.file),
     scenario_sha256: loaded.hash,
+    ...(how.overrides && Object.keys(how.overrides).length > 0 ? { overrides: how.overrides } : {}),
     seed: s.seed,
     node: process.versions.node.split('.')[0],
     timing_model: run.timingModel,
@@ -34,5 +47,7 @@ export function buildMeta(loaded: LoadedScenario, run: MetaSource): Record<strin
     round_mode: s.round.mode,
     events_processed: run.eventsProcessed,
     versions: packageVersions(),
+    environment: environmentInfo(),
+    command: how.command ? [...how.command] : null,
   };
 }

@@ -30,7 +30,9 @@ export function renderReport(r: ReportInput): string {
     )
     .map((tr) => `<tr>${tr}</tr>`)
     .join('\n');
+  // Not the command line: it depends on how airtune was called, and the page must not (same bytes).
   const meta = Object.entries(r.meta)
+    .filter(([k]) => k !== 'command')
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(typeof v === 'string' ? v : JSON.stringify(v))}</td></tr>`)
     .join('\n');
   const charts = r.charts.map((c) => `<figure><figcaption>${esc(c.title)}</figcaption>\n${c.svg}\n</figure>`).join('\n');

@@ -11,6 +11,7 @@ import { wirelessNetworkSchema } from '../radio/config.js';
 import { trainingSchema } from '../training/config.js';
 import { modelSchema, type TimingModel } from '../costs/schema.js';
 import { getMethod, METHOD_IDS, type MethodId } from '../methods/registry.js';
+import { scenarioNameSchema } from './name.js';
 
 /** Fixed-rate links: no radio, each client has a constant uplink and downlink rate. */
 export const fixedNetworkSchema = z
@@ -130,7 +131,7 @@ export const roundSchema = z
 
 export const scenarioSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected a name of letters, digits, ".", "_" or "-"'),
+    name: scenarioNameSchema,
     description: z.string().default(''),
     seed: z.number().int().min(0),
     rounds: z.number().int().min(1),

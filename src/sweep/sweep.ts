@@ -2,17 +2,23 @@
  * `airtune sweep`: run a scenario over a grid of `--set path=v1,v2,...` values, in a worker pool,
  * resumable. Layout of the output folder (see README.md in this folder):
  *   sweep.json                  the grid: axes, run ids, their hashes and assignments
- *   runs/<run-id>/              rounds.csv, clients.csv, summary.csv, meta.json, then done.json
+ *   runs/<run-id>/              rounds.csv, clients.csv, summary.csv, meta.json, done.json
  *   sweep_rounds.csv            run x method x round, swept columns first
  *   sweep_summary.csv           run x method, swept columns first
+ * One sweep at a time per folder (lock.ts); each run folder, and the top-level files together, are
+ * written as a unit (unit.ts), so a killed sweep leaves complete runs and the previous tables.
  */
+import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
-import { loadScenario } from '../scenario/load.js';
-import { writeFileAtomic } from '../output/atomic.js';
+import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { toJson } from '../output/write.js';
+import { checkOutputFolder } from '../output/preflight.js';
+import { lockOutputFolder } from '../output/lock.js';
+import { MANIFEST, isAtomicTemp, readManifest, recoverOutputFolder, recoverOutputFolders, writeOutputUnit, type OutputFile } from '../output/unit.js';
+import { environmentInfo, relativeCommand, stableScenarioPath } from '../output/provenance.js';
 import { VERSION } from '../cli/version.js';
 import { parseSets } from './grid.js';
 import { parse } from 'csv-parse/sync';
@@ -30,6 +36,8 @@ export interface SweepFlags {
   workers?: number;
   methods?: string[];
   quiet?: boolean;
+  /** The command-line arguments after `airtune` (recorded in sweep.json and meta.json). */
+  command?: string[];
 }
 
 export interface SweepEvents extends PoolEvents {
@@ -68,18 +76,36 @@ function assignmentsOf(run: RunPlan): Record<string, string> {
   return Object.fromEntries(run.assignments.map(({ axis, value }) => [axis.path, value.text]));
 }
 
-function describeGrid(plan: SweepPlan): Record<string, unknown> {
+function describeGrid(plan: SweepPlan, command: string[] | null): Record<string, unknown> {
   const base = plan.base;
   const columns = sweptColumns(plan.axes);
   return {
     airtune: VERSION,
     scenario: base.scenario.name,
-    scenario_file: base.file,
+    scenario_file: stableScenarioPath(base.file),
     scenario_sha256: base.hash,
     methods: plan.methods && plan.methods.length > 0 ? plan.methods : null,
     axes: plan.axes.map((a, k) => ({ path: a.path, column: columns[k], values: a.values.map((v) => v.text) })),
     runs: plan.runs.map((r) => ({ run_id: r.runId, sha256: r.hash, assignments: assignmentsOf(r) })),
+    environment: environmentInfo(),
+    command,
   };
+}
+
+/**
+ * What the top-level swap carries over from the current folder: everything but the files airtune
+ * wrote there last time (its manifest) and the ones it writes now, i.e. `runs/` and anything the
+ * user put there. The sweep folder is a resumable workspace: nothing in it is deleted unasked.
+ */
+function entriesToKeep(outDir: string, writing: readonly OutputFile[]): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(outDir);
+  } catch {
+    return [];
+  }
+  const replaced = new Set([MANIFEST, ...(readManifest(outDir)?.files ?? []), ...writing.map((f) => f.name)].map((f) => f.split('/')[0]!));
+  return names.filter((n) => !replaced.has(n) && !isAtomicTemp(n)).sort();
 }
 
 /** Plan, validate every point, run what is not done yet, assemble the tidy CSVs. */
@@ -91,9 +117,28 @@ export async function runSweep(file: string, flags: SweepFlags, events: SweepEve
   );
   const axes = parseSets(flags.set && flags.set.length > 0 ? flags.set : fromFile);
   const plan = planSweep(loaded, axes, flags.methods);
-  const outDir = resolve(flags.out ?? `output/${loaded.scenario.name}-sweep`);
+  const outDir = checkOutputFolder(flags.out ?? join('output', `${loaded.scenario.name}-sweep`), [file, process.cwd()]);
+  const command = flags.command ? relativeCommand(flags.command) : null;
+  const release = lockOutputFolder(outDir, command?.join(' ') ?? `airtune sweep ${file}`);
+  try {
+    return await sweepLocked(loaded, plan, outDir, flags, command, events);
+  } finally {
+    release();
+  }
+}
+
+async function sweepLocked(
+  loaded: LoadedScenario,
+  plan: SweepPlan,
+  outDir: string,
+  flags: SweepFlags,
+  command: string[] | null,
+  events: SweepEvents,
+): Promise<SweepResult> {
   const runsDir = join(outDir, 'runs');
-  writeFileAtomic(join(outDir, 'sweep.json'), toJson(describeGrid(plan)));
+  // Finish or clear what a killed sweep left: the top-level swap, then any run folder's.
+  recoverOutputFolder(outDir);
+  recoverOutputFolders(runsDir);
 
   const skipped: string[] = [];
   const tasks: RunTask[] = [];
@@ -113,22 +158,25 @@ export async function runSweep(file: string, flags: SweepFlags, events: SweepEve
       file: loaded.file,
       baseDir: loaded.baseDir,
       fileHash: loaded.hash,
+      command,
     });
   }
   events.onPlan?.(plan.runs.length, skipped.length);
   await runTasks(tasks, flags.workers ?? defaultWorkers(), events);
 
   const assembled: AssembledRun[] = plan.runs.map((r) => ({ runId: r.runId, dir: join(runsDir, r.runId), assignments: assignmentsOf(r) }));
-  const files = [join(outDir, 'sweep_rounds.csv'), join(outDir, 'sweep_summary.csv'), join(outDir, 'sweep.json')];
-  writeFileAtomic(files[0]!, tidyTable(assembled, plan.axes, 'rounds.csv'));
   const summaryCsv = tidyTable(assembled, plan.axes, 'summary.csv');
-  writeFileAtomic(files[1]!, summaryCsv);
+  const top: OutputFile[] = [
+    { name: 'sweep_rounds.csv', data: tidyTable(assembled, plan.axes, 'rounds.csv') },
+    { name: 'sweep_summary.csv', data: summaryCsv },
+    { name: 'sweep.json', data: toJson(describeGrid(plan, command)) },
+  ];
   const columns = sweptColumns(plan.axes);
   if (columns.length > 0) {
     const chart = await renderSvg(sweepSpec(parse(summaryCsv, { columns: true }) as Record<string, string>[], columns[0]!, columns[1]));
-    files.push(join(outDir, 'sweep_time.svg'));
-    writeFileAtomic(files[files.length - 1]!, chart);
+    top.push({ name: 'sweep_time.svg', data: chart });
   }
+  const files = writeOutputUnit(outDir, top, { keep: entriesToKeep(outDir, top) });
   return {
     outDir,
     runs: assembled.map(({ runId, assignments }) => ({ runId, assignments })),
