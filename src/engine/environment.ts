@@ -445,6 +445,11 @@ export class Environment {
   /** Start a process from a generator (or a generator function); it starts at the current time. */
   process<R>(gen: ProcessGenerator<R> | (() => ProcessGenerator<R>)): Process<R> {
     const g = typeof gen === 'function' ? gen() : gen;
+    // SimPy's Process checks for a generator too (test_start_non_process): fail here, with a
+    // message, rather than with a TypeError from inside the first resume.
+    if (typeof (g as Partial<ProcessGenerator<R>> | null)?.next !== 'function' || typeof g.throw !== 'function') {
+      throw new TypeError('env.process needs a generator or a generator function (function*)');
+    }
     const p = new Process<R>(this, g);
     this.eventsScheduled++;
     this.q.push(this._now, K_START, p, undefined);
