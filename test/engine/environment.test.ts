@@ -33,6 +33,25 @@ describe('schedule / cancel / ordering', () => {
     expect(env.eventsScheduled).toBe(3);
   });
 
+  it('stale handle after slot reuse: fired (run or step) or cancelled, its handle never cancels the newer callback', () => {
+    const env = new Environment();
+    const log: string[] = [];
+    const a = env.schedule(1, () => log.push('A'));
+    env.run(); // A fires (run loop: popBefore)
+    const b = env.schedule(1, () => log.push('B')); // reuses A's slot
+    expect(env.cancel(a)).toBe(false);
+    env.step(); // B fires (step: pop)
+    const c = env.schedule(1, () => log.push('C'));
+    expect(env.cancel(b)).toBe(false);
+    expect(env.cancel(a)).toBe(false);
+    expect(env.cancel(c)).toBe(true);
+    env.run(); // purges C's slot
+    env.schedule(1, () => log.push('D'));
+    expect(env.cancel(c)).toBe(false);
+    env.run();
+    expect(log).toEqual(['A', 'B', 'D']);
+  });
+
   it('rejects negative, NaN and infinite delays', () => {
     const env = new Environment();
     expect(() => env.schedule(-1, () => {})).toThrow(RangeError);
