@@ -23,6 +23,24 @@ function runCatching(env: Environment, opts?: { until?: number }): unknown {
   }
 }
 
+/**
+ * Run a process that yields the event `make(env)` builds (inside the process) and return what
+ * the yield threw (undefined if it did not throw), after running the environment to the end.
+ */
+function caughtAtYield(make: (env: Environment) => SimEvent<unknown>): { caught: unknown; env: Environment } {
+  const env = new Environment();
+  let caught: unknown;
+  env.process(function* () {
+    try {
+      yield make(env);
+    } catch (e) {
+      caught = e;
+    }
+  });
+  env.run();
+  return { caught, env };
+}
+
 /** Assert inside a process: a failed assertion fails the process, which then crashes run(). */
 function check(cond: boolean, msg: string): void {
   if (!cond) throw new Error(`assertion failed in process: ${msg}`);
@@ -199,44 +217,17 @@ describe('SimPy test_condition.py', () => {
   }
 
   it('test_nested_cond_with_error', () => {
-    const env = new Environment();
-    let caught: unknown;
-    env.process(function* () {
-      try {
-        yield env.allOf<unknown>([env.process(explode(env, 1)), env.timeout(1)]);
-      } catch (e) {
-        caught = e;
-      }
-    });
-    env.run();
+    const { caught } = caughtAtYield((env) => env.allOf<unknown>([env.process(explode(env, 1)), env.timeout(1)]));
     expect((caught as Error).message).toBe('Onoes, failed after 1!');
   });
 
   it('test_cond_with_error', () => {
-    const env = new Environment();
-    let caught: unknown;
-    env.process(function* () {
-      try {
-        yield env.anyOf<unknown>([env.process(explode(env, 0)), env.timeout(1)]);
-      } catch (e) {
-        caught = e;
-      }
-    });
-    env.run();
+    const { caught } = caughtAtYield((env) => env.anyOf<unknown>([env.process(explode(env, 0)), env.timeout(1)]));
     expect((caught as Error).message).toBe('Onoes, failed after 0!');
   });
 
   it('test_cond_with_nested_error', () => {
-    const env = new Environment();
-    let caught: unknown;
-    env.process(function* () {
-      try {
-        yield env.anyOf<unknown>([env.allOf<unknown>([env.process(explode(env, 0)), env.timeout(1)]), env.timeout(1)]);
-      } catch (e) {
-        caught = e;
-      }
-    });
-    env.run();
+    const { caught } = caughtAtYield((env) => env.anyOf<unknown>([env.allOf<unknown>([env.process(explode(env, 0)), env.timeout(1)]), env.timeout(1)]));
     expect((caught as Error).message).toBe('Onoes, failed after 0!');
   });
 
