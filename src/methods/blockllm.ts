@@ -87,7 +87,19 @@ function layout(arch: Architecture) {
 
 /** Values budget of a client: floor((1 - sparsity)·N), as the cost model's P_sel. */
 export const blockllmBudget = (arch: Architecture, sparsity: number): number =>
-  Math.floor((1 - sparsity) * layout(arch).total);
+  keptCount(sparsity, layout(arch).total, Math.floor);
+
+/**
+ * `round((1 - sparsity)·n)` by `floor` or `ceil` in exact arithmetic: 1 - 0.9 is
+ * 0.09999999999999998 in binary floating point, so a plain floor of (1 - 0.9)·2000 gave 199,
+ * not 200 (test/costs/exact-terms.test.ts). A product within 1e-12 (relative) of an integer is
+ * that integer.
+ */
+function keptCount(sparsity: number, n: number, round: (x: number) => number): number {
+  const x = (1 - sparsity) * n;
+  const nearest = Math.round(x);
+  return Math.abs(x - nearest) <= 1e-12 * Math.max(1, x) ? nearest : round(x);
+}
 
 /**
  * Training side. Client: on its first round, or after `patience` rounds whose mean training loss
@@ -196,7 +208,7 @@ export const blockllm: Method<BlockLlmParams> = {
   load({ arch, work, clients }, params) {
     const n = paramCount(arch);
     const tensors = parameterTensors(arch).length;
-    const selected = Math.floor((1 - params.sparsity) * n);
+    const selected = keptCount(params.sparsity, n, Math.floor);
     const allMatmul = arch.layers * layerMatmulParams(arch) + headMatmulParams(arch);
     const plan: TrainingPlan = {
       trainedBaseParams: selected,
@@ -209,7 +221,7 @@ export const blockllm: Method<BlockLlmParams> = {
     const perStep = (c: typeof sparse) => c.flops / work.localSteps;
     const flops = (work.localSteps - selectionSteps) * perStep(sparse) + selectionSteps * perStep(full);
 
-    const selectedTensors = Math.ceil((1 - params.sparsity) * tensors);
+    const selectedTensors = keptCount(params.sparsity, tensors, Math.ceil);
     const downValues = Math.min(n, Math.max(clients, 1) * selected);
     const upIndices = params.indices === 'tensor' ? selectedTensors : selected;
     const downIndices = params.indices === 'tensor' ? Math.min(tensors, Math.max(clients, 1) * selectedTensors) : downValues;

@@ -7,10 +7,12 @@ import type { LocalTraining } from '../../src/training/federated/types.js';
 import { defaultProxy, initWeights, paramNames, paramShapes, sizeOf } from '../../src/training/model/index.js';
 import { selectTensors } from '../../src/training/rules/block-selection.js';
 import { corpusContext, globalLoss, heldOutLossDrop, runInProcess } from '../../src/training/rules/harness.js';
+import { expectDisjoint } from './helpers.js';
 
 const arch: Architecture = { ...defaultProxy(), name: 'bl-small', layers: 2, hidden: 32, ffn: 64, maxPositions: 32 };
 const local: LocalTraining = { steps: 4, batchSize: 4, seqLen: 16, lr: 1e-2, optimizer: 'adam' };
-const corpus = buildCorpus(generateGsm8kLike(60, 7).map(formatGsm8k));
+const texts = generateGsm8kLike(60, 7).map(formatGsm8k);
+const corpus = buildCorpus(texts);
 const rule = blockllm.training!;
 const sizes = (a: Architecture) => Object.fromEntries(Object.entries(paramShapes(a)).map(([n, s]) => [n, sizeOf(s)]));
 
@@ -108,7 +110,8 @@ describe('BlockLLM training rule', () => {
 
   it('lowers the held-out loss within a few rounds', () => {
     const params = blockllmParams.parse({ sparsity: 0.8 });
-    const { before, after } = heldOutLossDrop(rule, params, arch, corpus, local, 6);
+    const { before, after, train, heldOut } = heldOutLossDrop(rule, params, arch, texts, local, 6);
+    expectDisjoint(train, heldOut);
     console.log(`BlockLLM held-out loss ${before.toFixed(4)} -> ${after.toFixed(4)}`);
     expect(after).toBeLessThan(before - 0.1);
   });

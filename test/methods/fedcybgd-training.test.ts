@@ -8,10 +8,12 @@ import { buildCorpus, formatGsm8k, generateGsm8kLike } from '../../src/training/
 import type { LocalTraining } from '../../src/training/federated/types.js';
 import { blockOf, defaultProxy, initWeights } from '../../src/training/model/index.js';
 import { corpusContext, globalLoss, heldOutLossDrop, runInProcess } from '../../src/training/rules/harness.js';
+import { expectDisjoint } from './helpers.js';
 
 const arch: Architecture = { ...defaultProxy(), name: 'cy-small', layers: 3, hidden: 32, ffn: 64, maxPositions: 32 };
 const local: LocalTraining = { steps: 4, batchSize: 4, seqLen: 16, lr: 3e-3, optimizer: 'adam' };
-const corpus = buildCorpus(generateGsm8kLike(60, 7).map(formatGsm8k));
+const texts = generateGsm8kLike(60, 7).map(formatGsm8k);
+const corpus = buildCorpus(texts);
 const FP32: LocalWork = { weights: 'fp32', seqLen: 16, batchSize: 4, localSteps: 4, optimizer: 'adam', activationCheckpointing: false };
 const params = fedcybgdParams.parse({});
 const rule = fedcybgd.training!;
@@ -69,7 +71,8 @@ describe('FedCyBGD training rule', () => {
   });
 
   it('lowers the held-out loss within a few rounds', () => {
-    const { before, after } = heldOutLossDrop(rule, params, arch, corpus, local, 6);
+    const { before, after, train, heldOut } = heldOutLossDrop(rule, params, arch, texts, local, 6);
+    expectDisjoint(train, heldOut);
     console.log(`FedCyBGD held-out loss ${before.toFixed(4)} -> ${after.toFixed(4)}`);
     expect(after).toBeLessThan(before - 0.1);
   });

@@ -9,12 +9,14 @@ import { buildCorpus, formatGsm8k, generateGsm8kLike } from '../../src/training/
 import type { LocalTraining } from '../../src/training/federated/types.js';
 import { defaultProxy, initWeights, paramNames, type Weights } from '../../src/training/model/index.js';
 import { corpusContext, globalLoss, heldOutLossDrop, runInProcess } from '../../src/training/rules/harness.js';
+import { expectDisjoint } from './helpers.js';
 import { replaySteps, seedProbabilities } from '../../src/training/rules/zeroth-order.js';
 import { lossAndGrads, lossOn } from '../../src/training/train/index.js';
 
 const arch: Architecture = { ...defaultProxy(), name: 'ks-small', layers: 1, hidden: 32, ffn: 64, maxPositions: 32 };
 const local: LocalTraining = { steps: 50, batchSize: 4, seqLen: 16, lr: 1e-2, optimizer: 'adam' };
-const corpus = buildCorpus(generateGsm8kLike(60, 7).map(formatGsm8k));
+const texts = generateGsm8kLike(60, 7).map(formatGsm8k);
+const corpus = buildCorpus(texts);
 const rule = fedkseed.training!;
 
 beforeAll(async () => {
@@ -104,7 +106,8 @@ describe('FedKSeed training rule', () => {
 
   it.each(['uniform', 'importance'] as const)('lowers the held-out loss within a few rounds (%s seed sampling)', (sampling) => {
     const params = fedkseedParams.parse({ seeds: 256, lr: 3e-3, sampling });
-    const { before, after } = heldOutLossDrop(rule, params, arch, corpus, local, 3);
+    const { before, after, train, heldOut } = heldOutLossDrop(rule, params, arch, texts, local, 3);
+    expectDisjoint(train, heldOut);
     console.log(`FedKSeed (${sampling}) held-out loss ${before.toFixed(4)} -> ${after.toFixed(4)}`);
     expect(after).toBeLessThan(before - 0.2);
   });

@@ -8,11 +8,13 @@ import { buildCorpus, formatGsm8k, generateGsm8kLike } from '../../src/training/
 import type { ClientUpdate, LocalTraining } from '../../src/training/federated/types.js';
 import { defaultProxy, initWeights } from '../../src/training/model/index.js';
 import { corpusContext, globalLoss, heldOutLossDrop, runInProcess } from '../../src/training/rules/harness.js';
+import { expectDisjoint } from './helpers.js';
 import { rankImportance, topRanks } from '../../src/training/rules/rank-importance.js';
 
 const arch: Architecture = { ...defaultProxy(), name: 'a2-small', layers: 2, hidden: 32, ffn: 64, maxPositions: 32 };
 const local: LocalTraining = { steps: 4, batchSize: 4, seqLen: 16, lr: 1e-2, optimizer: 'adam' };
-const corpus = buildCorpus(generateGsm8kLike(60, 7).map(formatGsm8k));
+const texts = generateGsm8kLike(60, 7).map(formatGsm8k);
+const corpus = buildCorpus(texts);
 const FP32: LocalWork = { weights: 'fp32', seqLen: 16, batchSize: 4, localSteps: 4, optimizer: 'adam', activationCheckpointing: false };
 const rule = loraA2.training!;
 
@@ -109,7 +111,8 @@ describe('LoRA-A2 training rule', () => {
 
   it('lowers the held-out loss within a few rounds', () => {
     const params = loraA2Params.parse({ rank: 8, rankBudget: 4, targets: ['q', 'v', 'up', 'down'] });
-    const { before, after } = heldOutLossDrop(rule, params, arch, corpus, local, 6);
+    const { before, after, train, heldOut } = heldOutLossDrop(rule, params, arch, texts, local, 6);
+    expectDisjoint(train, heldOut);
     console.log(`LoRA-A2 held-out loss ${before.toFixed(4)} -> ${after.toFixed(4)}`);
     expect(after).toBeLessThan(before - 0.1);
   });

@@ -133,6 +133,27 @@ describe('buildRadio', () => {
     expect(res[1]!.endS).toBeGreaterThan(res[0]!.endS);
   });
 
+  it('per-link noise figures: the uplink uses its own, the downlink its own, both default to noise.figure', () => {
+    // Client 0: 90.5 dB path loss (see above), 0.2 W; -174 dBm/Hz thermal noise.
+    const g = dbToLinear(-90.5);
+    const psd = (figureDb: number) => dbmToWatts(-174 + figureDb);
+    const r = radio({ fading: 'none', shadowing: { sigma: 0 }, uplink: { noiseFigure: 3 }, downlink: { noiseFigure: 12 } });
+    expect(r.uplinkNoisePsdWPerHz / psd(3)).toBeCloseTo(1, 12);
+    expect(r.downlinkNoisePsdWPerHz / psd(12)).toBeCloseTo(1, 12);
+    // SNR on 20 MHz: 23.0103 - 90.5 - (-174 + 3 + 73.0103) = 30.5 dB up; 46 - 90.5 + 174 - 12 - 73.0103 down.
+    expect(r.snrDb(0)).toBeCloseTo(30.5, 9);
+    expect(r.snrDb(0, { link: 'downlink' })).toBeCloseTo(46 - 90.5 + 174 - 12 - 10 * Math.log10(20e6), 9);
+    // Transfers run at the Shannon rate with their link's noise (hand formula, not the radio's fields).
+    const up = r.uploadTimeline({ client: 0, startS: 0, bits: 1e7, bandwidthHz: 5e6 });
+    expect(up.endS).toBeCloseTo(1e7 / (5e6 * Math.log2(1 + (0.2 * g) / (psd(3) * 5e6))), 9);
+    const [down] = r.downloadRound({ round: 0, clients: [0], startS: 0, bits: 1e8 });
+    expect(down!.endS).toBeCloseTo(1e8 / (20e6 * Math.log2(1 + (dbmToWatts(46) * g) / (psd(12) * 20e6))), 9);
+    // Without per-link figures both links use noise.figure (9 dB by default, 7 here).
+    const d = radio({ noise: { figure: 7 } });
+    expect(d.uplinkNoisePsdWPerHz / psd(7)).toBeCloseTo(1, 12);
+    expect(d.downlinkNoisePsdWPerHz / psd(7)).toBeCloseTo(1, 12);
+  });
+
   it('per-round shadowing changes between rounds; per-client does not', () => {
     const pr = radio({ shadowing: { sigma: 8, mode: 'per-round' } });
     expect(pr.shadowingDb(0, 0)).not.toBe(pr.shadowingDb(0, 1));

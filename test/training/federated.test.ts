@@ -10,6 +10,7 @@ import {
   type TrainingEnvironment,
 } from '../../src/training/federated/index.js';
 import { defaultProxy } from '../../src/training/model/index.js';
+import { decode, EOT } from '../../src/training/data/tokenizer.js';
 import { createExecutor, type TrainingExecutor } from '../../src/training/pool/index.js';
 
 // A tiny proxy (1 layer, width 32) so a few rounds of several methods run in seconds.
@@ -74,6 +75,16 @@ describe('federated trainer', () => {
     // The warm-up lowered the loss on the (other-domain) test text.
     expect(await a.evaluate()).toBeLessThan(await r.evaluate());
     expect(a.describe()).toMatch(/^fedavg on tiny [\d,]+ params, tfjs-\w+/);
+  });
+
+  it('the test set is held out: no test document is in any client\'s training data', () => {
+    const docs = (tokens: Uint8Array) => decode(tokens).split(String.fromCharCode(EOT)).filter((d) => d !== '');
+    const clientDocs = new Set(env.data.train.flatMap((c) => docs(c.tokens)));
+    expect(clientDocs.size).toBeGreaterThan(100);
+    const test = docs(env.data.test.tokens);
+    expect(test).toEqual(env.data.testTexts);
+    expect(test.length).toBeGreaterThan(5);
+    expect(test.filter((t) => clientDocs.has(t))).toEqual([]);
   });
 
   // Each method lowers the held-out loss within a few rounds (fixed seeds; 4 rounds x 3 clients x 3 steps).
