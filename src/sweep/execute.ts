@@ -10,7 +10,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { validateScenario, type LoadedScenario } from '../scenario/load.js';
-import { runScenario } from '../simulation/scenario.js';
+import { runScenario, type ScenarioRun } from '../simulation/scenario.js';
 import { buildMeta } from '../output/meta.js';
 import { toJson, writeRunOutputs } from '../output/write.js';
 import { writeFileAtomic } from '../output/atomic.js';
@@ -32,6 +32,12 @@ export interface RunTask {
   file: string;
   baseDir: string;
   fileHash: string;
+  /** Return the run's records instead of writing its folder (replications, src/sweep/replicate.ts). */
+  collect?: boolean;
+  /** Replication number written in the records (collect). */
+  replication?: number;
+  /** Calibration cache folder (roundsModel: calibrated). */
+  cacheDir?: string;
 }
 
 export interface DoneMarker {
@@ -45,6 +51,8 @@ export interface RunDone {
   runId: string;
   rounds: number;
   eventsProcessed: number;
+  /** The run's records (tasks with `collect`). */
+  result?: ScenarioRun;
 }
 
 /** True if `dir` holds a finished run with this hash (done.json matches and its files exist). */
@@ -59,7 +67,7 @@ export function isDone(dir: string, hash: string): boolean {
 }
 
 export async function executeRun(task: RunTask): Promise<RunDone> {
-  rmSync(task.dir, { recursive: true, force: true });
+  if (!task.collect) rmSync(task.dir, { recursive: true, force: true });
   const loaded: LoadedScenario = {
     scenario: validateScenario(task.raw, task.file),
     file: task.file,
@@ -69,8 +77,9 @@ export async function executeRun(task: RunTask): Promise<RunDone> {
   };
   // Runs already go in parallel across sweep workers: train in-process inside each run rather than
   // start a training pool per run (results do not depend on the worker count).
-  if (isMainThread === false && loaded.scenario.training) loaded.scenario.training.workers = 0;
-  const result = await runScenario(loaded, { methods: task.methods });
+  if (isMainThread === false && loaded.scenario.training?.source === 'proxy') loaded.scenario.training.workers = 0;
+  const result = await runScenario(loaded, { methods: task.methods, replication: task.replication, cacheDir: task.cacheDir });
+  if (task.collect) return { runId: task.runId, rounds: result.rounds.length, eventsProcessed: result.eventsProcessed, result };
   const meta = {
     ...buildMeta(loaded, result),
     sweep_run_id: task.runId,
