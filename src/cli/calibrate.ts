@@ -78,7 +78,7 @@ export async function calibrateCommand(file: string, flags: CalibrateFlags): Pro
     write(`  A = ${fmt(f.A, 6)}, epsilon = 1, beta = ${fmt(f.beta, 6)}${f.atBound ? '  (beta at a bound of [0, 1/max rho): the data do not pin it down)' : ''}\n`);
     write(
       `  fit error: RMS ${fmt(f.rmsErrorRounds, 3)} rounds (${fmt(100 * f.relativeRmsError, 3)}% of mean R), max |residual| ${fmt(f.maxErrorRounds, 3)} rounds, ${f.points} rates, 2 parameters` +
-        `${f.points === 2 ? ' (2 rates fit exactly: no error estimate)' : ''}\n\n`,
+        `${f.points === 2 ? ' (2 rates for 2 parameters: no degrees of freedom left to estimate the error)' : ''}\n\n`,
     );
     write(`use it: { id: jcpba, roundsModel: { A: ${fmt(f.A, 6)}, epsilon: 1, beta: ${fmt(f.beta, 6)} } }, or roundsModel: calibrated (reuses this calibration: same scenario, rates and cap)\n`);
   } finally {

@@ -109,10 +109,13 @@ export function stopProblems(s: Scenario): FieldProblem[] {
     return r.rounds === undefined && r.simTimeS === undefined;
   });
   if (unbounded.length > 0) {
-    const who = unbounded.length === s.methods.length ? 'no method' : `method${unbounded.length > 1 ? 's' : ''} ${unbounded.map((m) => `"${m.label}"`).join(', ')}`;
+    const who =
+      unbounded.length === s.methods.length
+        ? 'no stop rule is sure to end the runs'
+        : `method${unbounded.length > 1 ? 's' : ''} ${unbounded.map((m) => `"${m.label}"`).join(', ')} ${unbounded.length > 1 ? 'have' : 'has'} no stop rule that is sure to end the run`;
     problems.push({
       path: ['stop'],
-      message: `${who} has a stop rule that is sure to end the run: set stop.rounds or stop.simTime (a target test loss or a plateau may never be reached)`,
+      message: `${who}: set stop.rounds or stop.simTime (a target test loss or a plateau may never be reached)`,
     });
   }
   if (!s.training) {

@@ -123,7 +123,7 @@ describe('scenario validation', () => {
   it('no rule that is sure to end the run (no rounds, no simTime)', () => {
     const s = base() as any;
     delete s.rounds;
-    expect(problems(s).text).toMatch(/stop: no method has a stop rule that is sure to end the run: set stop\.rounds or stop\.simTime/);
+    expect(problems(s).text).toMatch(/stop: no stop rule is sure to end the runs: set stop\.rounds or stop\.simTime/);
   });
 
   it('wrong type', () => {
