@@ -52,7 +52,7 @@ export function compareRuns(scenario: Scenario, runs: readonly ScenarioRun[], se
   const series = new Map(methods.map((m) => [m, seriesOf(runs, m)] as const));
   const compared = methods.filter((m) => !excluded.includes(m));
   const at = scenario.compare?.at ?? 'auto';
-  const times = at === 'auto' ? autoTimes(compared.flatMap((m) => series.get(m)!), sharedBudgets(first.stopRules, compared)) : [...at].sort((a, b) => a - b);
+  const times = at === 'auto' ? autoTimes(compared.flatMap((m) => series.get(m)!), sharedBudgets(first.stopRules, compared)) : [...new Set(at)].sort((a, b) => a - b);
   return {
     seeds: [...seeds],
     rounds: runs.flatMap((r) => r.rounds),

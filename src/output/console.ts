@@ -125,8 +125,10 @@ export function setupNotes(c: Comparison): string[] {
 /** Where each figure of the summary comes from (printed under it). */
 export function sourcesLine(summary: readonly SummaryRecord[]): string {
   const model = summary.some((s) => s.time_to_converge_s !== null) && summary.every((s) => s.target_test_loss === null);
+  const losses = summary.some((s) => s.final_test_loss !== null);
   return (
-    'sources: wall-clock, mean round, uploaded, energy, dropped: measured on the simulated clock; to target, test losses: measured by training (losses above)' +
+    'sources: wall-clock, mean round, uploaded, energy, dropped: measured on the simulated clock' +
+    (losses ? '; to target, test losses: measured by training (losses above)' : '; no losses (timing only)') +
     (model ? "; to converge (model): computed by JCPBA's rounds model, not measured" : '')
   );
 }
