@@ -9,6 +9,7 @@ import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 import { costsCommand } from './costs.js';
 import { doctorCommand } from './doctor.js';
+import { calibrateCommand } from './calibrate.js';
 import { runSolve } from '../../solvers/jcpba/index.js';
 import { SOLVER_NAMES } from '../../solvers/jcpba/types.js';
 import { sweepCommand, workersArg, collectArg } from '../sweep/index.js';
@@ -23,9 +24,9 @@ function seedArg(value: string): number {
   return Number(value);
 }
 
-function roundsArg(value: string): number {
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1) {
-    throw new InvalidArgumentError(`expected a positive integer number of rounds, found "${value}"`);
+function positiveIntArg(value: string): number {
+  if (!/^\d+$/.test(value) || !(Number(value) >= 1) || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError(`expected a positive integer, found "${value}"`);
   }
   return Number(value);
 }
@@ -34,6 +35,14 @@ function roundsArg(value: string): number {
 function commandArgs(cmd: Command): string[] {
   // rawArgs (the argv given to parse: node, script, then the arguments) is not in commander's typings.
   return ((cmd.parent ?? cmd) as unknown as { rawArgs: string[] }).rawArgs.slice(2);
+}
+
+function ratesArg(value: string): number[] {
+  const rates = value.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  if (rates.length < 2 || rates.some((r) => !(r >= 0 && r < 1))) {
+    throw new InvalidArgumentError(`expected 2 or more comma-separated pruning rates in [0, 1), found "${value}"`);
+  }
+  return rates;
 }
 
 function listArg(value: string): string[] {
@@ -55,6 +64,8 @@ Examples:
   $ airtune run scenarios/quickstart.yaml                 run every method, write output/quickstart/
   $ airtune run scenarios/quickstart.yaml --seed 7 --methods fedavg --out /tmp/q
   $ airtune run scenarios/quickstart.yaml --set network.bandwidth=5MHz --rounds 20
+  $ airtune run scenarios/quickstart.yaml --replications 5   5 seeds, means with 95% intervals
+  $ airtune calibrate scenarios/quickstart.yaml           fit JCPBA's rounds model on the training proxy
   $ airtune validate scenarios/cell-20-clients.yaml       check a scenario, list every problem
 Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     );
@@ -68,10 +79,25 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .option('-m, --methods <list>', 'comma-separated method ids or labels to run', listArg)
     .option('-q, --quiet', 'no progress bar and no summary table')
     .option('--set <path=value>', 'override one scenario field, dotted path as in sweep, e.g. network.bandwidth=5MHz (repeatable)', collectArg, [])
-    .option('-r, --rounds <n>', 'override the number of rounds (same as --set rounds=N)', roundsArg)
+    .option('--rounds <n>', 'override the round cap (same as --set stop.rounds=N, or --set rounds=N in a file that writes rounds at top level)', positiveIntArg)
+    .option('-r, --replications <n>', "run the scenario with n seeds derived from its seed (overrides the scenario's replications)", positiveIntArg)
+    .option('-w, --workers <n>', 'worker threads for replications, 0 = in-process (default: min(2, cores))', workersArg)
+    .option('--cache-dir <dir>', 'cache of calibrated rounds models (default: output/.cache)')
     .option('-f, --force', 'replace the output folder even if it holds files airtune did not write (they are deleted)')
-    .action(async (file: string, o: { out?: string; seed?: number; methods?: string[]; quiet?: boolean; set: string[]; rounds?: number; force?: boolean }, cmd: Command) => {
+    .action(async (file: string, o: { out?: string; seed?: number; methods?: string[]; quiet?: boolean; set: string[]; rounds?: number; force?: boolean; replications?: number; workers?: number; cacheDir?: string }, cmd: Command) => {
       await runCommand(file, { ...o, command: commandArgs(cmd) });
+    });
+
+  program
+    .command('calibrate')
+    .description("fit JCPBA's rounds model R = A / (epsilon - beta rhobar) to rounds to the target loss of the training proxy at uniform pruning rates")
+    .argument('<scenario>', 'scenario file with a training section and a target test loss')
+    .option('-m, --method <label>', 'the jcpba entry whose pruning and stop rules to use (default: the first jcpba entry)')
+    .option('--rates <list>', 'comma-separated pruning rates, e.g. 0,0.2,0.4,0.6', ratesArg)
+    .option('--max-rounds <n>', 'rounds cap per rate', positiveIntArg)
+    .option('--cache-dir <dir>', 'cache of calibrations (default: output/.cache)')
+    .action(async (file: string, o: { method?: string; rates?: number[]; maxRounds?: number; cacheDir?: string }) => {
+      await calibrateCommand(file, o);
     });
 
   program

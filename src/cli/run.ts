@@ -2,19 +2,24 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { loadScenario, type LoadedScenario } from '../scenario/load.js';
-import { runScenario, selectMethods } from '../simulation/scenario.js';
+import { runScenario, selectMethods, type ScenarioRun } from '../simulation/scenario.js';
 import { writeRunOutputs } from '../output/write.js';
-import { formatSummary } from '../output/console.js';
+import { formatAtTime, formatSummary, setupNotes, sourcesLine } from '../output/console.js';
 import { buildMeta, type MetaInvocation } from '../output/meta.js';
 import { standardCharts } from '../output/plots.js';
 import { renderReport } from '../output/report.js';
 import { findings } from '../output/findings.js';
+import { toCsv } from '../output/csv.js';
+import { AT_TIME_COLUMNS, REPLICATION_COLUMNS } from '../output/records.js';
 import { checkOutputFolder } from '../output/preflight.js';
 import { lockOutputFolder } from '../output/lock.js';
 import { foreignEntries, readManifest, recoverOutputFolder } from '../output/unit.js';
 import { OutputError } from '../output/errors.js';
 import { relativeCommand } from '../output/provenance.js';
-import { overrideScenario, setPath, ROUNDS_PATH } from '../sweep/override.js';
+import { compareRuns, lossBand } from '../compare/index.js';
+import { overrideScenario, setPath, roundsPath } from '../sweep/override.js';
+import { runReplications } from '../sweep/replicate.js';
+import { defaultWorkers } from '../sweep/sweep.js';
 import { UsageError } from './errors.js';
 
 export interface RunFlags {
@@ -26,6 +31,12 @@ export interface RunFlags {
   set?: string[];
   /** `--rounds N`: shorthand for `--set rounds=N`. */
   rounds?: number;
+  /** Overrides the scenario's `replications`. */
+  replications?: number;
+  /** Worker threads for replications (default min(2, cores)); 0 = one after another in-process. */
+  workers?: number;
+  /** Cache folder of calibrated rounds models (default output/.cache). */
+  cacheDir?: string;
   /** Replace the output folder even if it holds files airtune did not write. */
   force?: boolean;
   /** The command-line arguments after `airtune`, e.g. ['run', 'x.yaml'] (recorded in meta.json). */
@@ -33,12 +44,13 @@ export interface RunFlags {
 }
 
 /** The run's `--set` list, with --rounds as one more (a path given twice is a usage error). */
-function overrideSpecs(flags: RunFlags): string[] {
+function overrideSpecs(flags: RunFlags, raw: unknown): string[] {
   const specs = [...(flags.set ?? [])];
   const given = (path: string) => specs.some((s) => setPath(s) === path);
   if (flags.rounds !== undefined) {
-    if (given(ROUNDS_PATH)) throw new UsageError(`--rounds and --set ${ROUNDS_PATH}=... are both given; use one`);
-    specs.push(`${ROUNDS_PATH}=${flags.rounds}`);
+    const path = roundsPath(raw);
+    if (given(path)) throw new UsageError(`--rounds and --set ${path}=... are both given; use one`);
+    specs.push(`${path}=${flags.rounds}`);
   }
   if (flags.seed !== undefined && given('seed')) throw new UsageError('--seed and --set seed=... are both given; use one');
   return specs;
@@ -77,7 +89,8 @@ function refuseForeign(outDir: string): void {
 }
 
 export async function runCommand(file: string, flags: RunFlags): Promise<void> {
-  const { loaded, overrides } = overrideScenario(loadScenario(file), overrideSpecs(flags));
+  const base = loadScenario(file);
+  const { loaded, overrides } = overrideScenario(base, overrideSpecs(flags, base.raw));
   if (flags.seed !== undefined) loaded.scenario.seed = flags.seed;
   const s = loaded.scenario;
   let methods;
@@ -108,35 +121,78 @@ async function simulateAndWrite(
   how: MetaInvocation,
 ): Promise<void> {
   const s = loaded.scenario;
+  const replications = flags.replications ?? s.replications;
   const showBar = !flags.quiet && process.stderr.isTTY === true;
-  const bar = showBar
-    ? new cliProgress.SingleBar({ format: 'airtune {bar} {value}/{total} rounds | {method}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
-    : null;
-  bar?.start(methods.length * s.rounds, 0, { method: methods[0]?.label ?? '' });
-  let doneRounds = 0;
-  const result = await runScenario(loaded, {
-    methods: flags.methods,
-    onRound: (method) => bar?.update(++doneRounds, { method }),
-  });
-  bar?.stop();
-  const meta = buildMeta(loaded, result, how);
-  const charts = await standardCharts(result.rounds, result.timingModel, result.summary);
-  const notes = findings(result.summary);
+  let runs: ScenarioRun[];
+  let seeds: number[];
+  if (replications === 1) {
+    const bar = showBar
+      ? new cliProgress.SingleBar({ format: 'airtune {bar} {value}/{total} methods | {method} round {round}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+      : null;
+    bar?.start(methods.length, 0, { method: methods[0]?.label ?? '', round: 0 });
+    let current = methods[0]?.label;
+    let done = 0;
+    const run = await runScenario(loaded, {
+      methods: flags.methods,
+      cacheDir: flags.cacheDir,
+      onRound: (method, round) => {
+        if (method !== current) {
+          current = method;
+          done++;
+        }
+        bar?.update(done, { method, round });
+      },
+    });
+    bar?.update(methods.length);
+    bar?.stop();
+    runs = [run];
+    seeds = [s.seed];
+  } else {
+    const bar = showBar
+      ? new cliProgress.SingleBar({ format: 'airtune {bar} {value}/{total} replications', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+      : null;
+    bar?.start(replications, 0);
+    let done = 0;
+    try {
+      ({ runs, seeds } = await runReplications(
+        loaded,
+        { replications, workers: flags.workers ?? defaultWorkers(), methods: flags.methods, cacheDir: flags.cacheDir },
+        { onDone: () => bar?.update(++done) },
+      ));
+    } finally {
+      bar?.stop();
+    }
+  }
+  const c = compareRuns(s, runs, seeds);
+  const first = c.first;
+  const meta = buildMeta(loaded, { ...first, eventsProcessed: runs.reduce((a, r) => a + r.eventsProcessed, 0), seeds, compareTimes: c.times }, how);
+  const target = c.summary.find((x) => x.target_test_loss !== null)?.target_test_loss ?? null;
+  // Per-round charts show the first replication; the loss chart the mean and band over all.
+  const charts = await standardCharts(first.rounds, first.timingModel, c.summary, { target, band: lossBand(c) });
+  const notes = findings(c);
+  const setup = setupNotes(c);
   const report = renderReport({
     title: `airtune: ${s.name}`,
     description: s.description,
     meta,
-    summary: result.summary,
+    summary: c.summary,
     charts,
     findings: notes,
+    atTime: { rows: c.atTime, times: c.times },
+    notes: setup,
   });
-  const files = writeRunOutputs(outDir, { ...result, meta }, [
-    ...charts.map((c): [string, string] => [c.file, c.svg]),
+  const files = writeRunOutputs(outDir, { rounds: c.rounds, clients: c.clients, summary: c.summary, meta }, [
+    ['at_time.csv', toCsv(c.atTime, AT_TIME_COLUMNS)],
+    ...(c.replications.length > 0 ? [['replications.csv', toCsv(c.replications, REPLICATION_COLUMNS)] as [string, string]] : []),
+    ...charts.map((ch): [string, string] => [ch.file, ch.svg]),
     ['report.html', report],
   ]);
   if (!flags.quiet) {
-    process.stdout.write(`\nairtune: scenario "${s.name}" (seed ${s.seed}), timing model: ${result.timingModel}\n\n`);
-    process.stdout.write(`${formatSummary(result.summary)}\n\n`);
+    process.stdout.write(`\nairtune: scenario "${s.name}" (seed ${s.seed}), timing model: ${first.timingModel}\n`);
+    for (const line of setup) process.stdout.write(`${line}\n`);
+    process.stdout.write(`\n${formatSummary(c.summary)}\n${sourcesLine(c.summary)}\n\n`);
+    const at = formatAtTime(c.atTime, c.times);
+    if (at) process.stdout.write(`${at}\n\n`);
     for (const f of notes) process.stdout.write(`${f}\n`);
     if (notes.length) process.stdout.write('\n');
     process.stdout.write(`wrote ${files.length} files to ${outDir}\n`);

@@ -29,6 +29,17 @@ import { magnitudeMask } from '../training/model/masks.js';
 import { cloneWeights, paramNames, paramShapes, type Weights } from '../training/model/params.js';
 import { trainSteps, type TokenBatch } from '../training/train/index.js';
 
+/** Constants of the rounds model R(rhobar) = A / (epsilon - beta rhobar) (solvers/README.md). */
+export const roundsConstantsSchema = z.object({ A: z.number().positive(), epsilon: z.number().positive(), beta: z.number().min(0) }).strict();
+export type RoundsConstants = z.output<typeof roundsConstantsSchema>;
+
+/**
+ * The constants airtune assumes when a scenario gives none. Nobody calibrated them: JCPBA's
+ * equations are not public (solvers/README.md), so every output calls them "assumed"; use
+ * `roundsModel: calibrated` or `airtune calibrate` to measure them on the proxy.
+ */
+export const ASSUMED_ROUNDS_MODEL: RoundsConstants = { A: 50, epsilon: 1, beta: 0.8 };
+
 export const jcpbaParams = z
   .object({
     pruning: z.enum(['structured', 'unstructured']).default('structured'),
@@ -40,11 +51,20 @@ export const jcpbaParams = z
      * `bandwidth-only`, `uniform-pruning`, `pruning-only`.
      */
     solver: z.enum(SOLVER_NAMES).default('exact'),
-    /** Rounds model R(rho) = A / (epsilon - beta * rhobar) of the solver's objective. */
-    roundsModel: z
-      .object({ A: z.number().positive(), epsilon: z.number().positive(), beta: z.number().min(0) })
+    /**
+     * Rounds model R(rho) = A / (epsilon - beta * rhobar) of the solver's objective: constants
+     * `{ A, epsilon, beta }`, `calibrated` (measured on the training proxy before the run:
+     * src/calibration), or absent (ASSUMED_ROUNDS_MODEL, labelled "assumed" in every output).
+     */
+    roundsModel: z.union([z.literal('calibrated'), roundsConstantsSchema]).optional(),
+    /** How `roundsModel: calibrated` measures (src/calibration): pruning rates trained, round cap per rate. */
+    calibration: z
+      .object({
+        rates: z.array(z.number().min(0).lt(1)).min(2).optional(),
+        maxRounds: z.number().int().min(1).default(60),
+      })
       .strict()
-      .default({ A: 50, epsilon: 1, beta: 0.8 }),
+      .optional(),
     /**
      * What the solver plans with: `ergodic` (large-scale gains and the Rayleigh ergodic rate
      * b E[log2(1 + p g X / (N0 b))], the rate a transfer spanning many coherence blocks realises;
@@ -57,6 +77,19 @@ export const jcpbaParams = z
   })
   .strict();
 export type JcpbaParams = z.output<typeof jcpbaParams>;
+
+/** The rounds-model constants the solver uses; a `calibrated` model must have been resolved first. */
+export function roundsConstants(params: Pick<JcpbaParams, 'roundsModel'>): RoundsConstants {
+  if (params.roundsModel === 'calibrated') throw new Error('jcpba: roundsModel "calibrated" must be calibrated before planning (src/calibration)');
+  return params.roundsModel ?? ASSUMED_ROUNDS_MODEL;
+}
+
+/** Where constants written in the scenario, or the assumed ones, come from (outputs' rounds_model). */
+export function describeRoundsConstants(params: Pick<JcpbaParams, 'roundsModel'>): string {
+  const c = roundsConstants(params);
+  const abc = `A = ${c.A}, epsilon = ${c.epsilon}, beta = ${c.beta}`;
+  return params.roundsModel === undefined ? `assumed: ${abc} (airtune's defaults, not calibrated)` : `given: ${abc} (scenario constants, not calibrated)`;
+}
 
 /** The fixed/prunable split of one client's round (independent of rho). */
 export function jcpbaSplit(ctx: Parameters<Method<JcpbaParams>['load']>[0], params: JcpbaParams): LoadSplit {

@@ -19,6 +19,14 @@ export interface MetaSource {
   eventsProcessed: number;
   clientCount: number;
   backend?: string;
+  /** Each method's stop rules (src/simulation/stop.ts), by label. */
+  stopRules?: Record<string, { rounds?: number; simTimeS?: number; targetTestLoss?: number; plateau?: { evaluations: number; minDelta: number }; lastRound?: number }>;
+  /** JCPBA entries' rounds models: constants and where they come from (assumed, given, calibrated). */
+  roundsModels?: Record<string, { A: number; epsilon: number; beta: number; source: string }>;
+  /** Replications: the seed of each (src/compare/replications.ts). */
+  seeds?: number[];
+  /** The compared simulated times (at_time.csv). */
+  compareTimes?: number[];
 }
 
 export interface MetaInvocation {
@@ -42,7 +50,11 @@ export function buildMeta(loaded: LoadedScenario, run: MetaSource, how: MetaInvo
     loss_model: run.lossModel,
     backend: run.backend ?? 'none (no tfjs training in this run)',
     methods: s.methods.map((m) => m.label),
-    rounds: s.rounds,
+    stop_rules: run.stopRules ?? {},
+    rounds_models: run.roundsModels ?? {},
+    replications: run.seeds?.length ?? 1,
+    replication_seeds: run.seeds ?? [s.seed],
+    compare_times_s: run.compareTimes ?? [],
     clients: run.clientCount,
     round_mode: s.round.mode,
     events_processed: run.eventsProcessed,

@@ -8,6 +8,8 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { scenarioSchema, type Scenario } from './schema.js';
 import { ScenarioError, issueMessage, type FieldProblem } from './errors.js';
+import { stopProblems } from '../simulation/stop.js';
+import { calibrationProblems } from '../calibration/checks.js';
 
 export interface LoadedScenario {
   scenario: Scenario;
@@ -88,6 +90,7 @@ function crossChecks(s: Scenario): FieldProblem[] {
   if (s.round.mode === 'deadline' && s.round.deadline === undefined) {
     problems.push({ path: ['round', 'deadline'], message: 'missing required field (expected a time, e.g. "30 s", for mode deadline)' });
   }
+  problems.push(...stopProblems(s), ...calibrationProblems(s));
   return problems;
 }
 

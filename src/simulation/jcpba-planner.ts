@@ -9,7 +9,7 @@ import { solveJcpba } from '../../solvers/jcpba/index.js';
 import type { JcpbaClient, JcpbaInstance } from '../../solvers/jcpba/types.js';
 import type { Architecture } from '../costs/architecture.js';
 import type { LocalWork } from '../costs/schema.js';
-import { jcpba, jcpbaSolverFields, jcpbaSplit, type JcpbaParams } from '../methods/jcpba.js';
+import { jcpba, jcpbaSolverFields, jcpbaSplit, roundsConstants, type JcpbaParams } from '../methods/jcpba.js';
 import type { Radio } from '../radio/radio.js';
 import { rayleighErgodicCapacityBpsPerHz, shannonRateBps } from '../radio/rate.js';
 import type { ClientStatus } from '../output/records.js';
@@ -96,7 +96,7 @@ export function jcpbaPlanner(o: JcpbaPlannerOptions): Planner {
         bandwidthHz: radio.uplinkBandwidthHz,
         n0WPerHz: radio.uplinkNoisePsdWPerHz,
         rhoMax: params.rhoMax,
-        rounds: params.roundsModel,
+        rounds: roundsConstants(params),
         clients: instanceClients,
         rateModel: ergodic ? 'rayleigh-ergodic' : 'shannon',
       };

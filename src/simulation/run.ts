@@ -16,6 +16,8 @@ import type { ClientRecord, ClientStatus, RoundRecord } from '../output/records.
 import type { LinkLayer, TransferResult } from './links.js';
 import { NO_CHANNEL } from './links.js';
 import type { ClientLoad, Planner, RoundLosses, SimClient, Trainer } from './types.js';
+import { createStopEvaluator, type RoundOutcome, type StopReason, type StopRules } from './stop.js';
+import { droppedCounts } from './dropped.js';
 
 export interface RoundProtocol {
   mode: 'sync' | 'deadline' | 'async';
@@ -29,7 +31,10 @@ export interface MethodRunOptions {
   /** Label in outputs (method id, or the scenario's label). */
   label: string;
   seed: number;
-  rounds: number;
+  /** When the run ends (src/simulation/stop.ts). */
+  stop?: StopRules;
+  /** Older form of `stop: { rounds, simTimeS: maxSimTimeS }`, used when `stop` is not given. */
+  rounds?: number;
   clients: readonly SimClient[];
   /** A fresh link layer for this method (fading realisations restart at t = 0 for every method). */
   links: LinkLayer;
@@ -42,6 +47,8 @@ export interface MethodRunOptions {
   /** Test loss before round 1 (written as round 0). */
   initialTestLoss?: number | null;
   maxSimTimeS?: number;
+  /** Replication number written in every record (1 unless the scenario is replicated). */
+  replication?: number;
   onRound?: (record: RoundRecord) => void;
 }
 
@@ -49,6 +56,18 @@ export interface MethodRunResult {
   rounds: RoundRecord[];
   clients: ClientRecord[];
   eventsProcessed: number;
+  /** The stop rule that ended the run. */
+  stopReason: StopReason;
+}
+
+function stopRulesOf(o: MethodRunOptions): StopRules {
+  return o.stop ?? { rounds: o.rounds, simTimeS: o.maxSimTimeS };
+}
+
+/** A round's outcome for the stop rules: nobody fits when every client is out for good (oom, infeasible). */
+function outcome(testLoss: number | null, participants: number, statuses: readonly ClientStatus[], latencyS: number): RoundOutcome {
+  const nobodyFits = participants === 0 && statuses.length > 0 && statuses.every((s) => s === 'oom' || s === 'infeasible');
+  return { testLoss, participants, nobodyFits, latencyS };
 }
 
 /**
@@ -78,9 +97,9 @@ function weightedRho(cs: readonly { weight: number; rho?: number }[]): number | 
   return cs.reduce((a, c) => a + c.weight * (c.rho ?? 0), 0) / w;
 }
 
-function blankRecord(o: Pick<MethodRunOptions, 'label' | 'timingModel'>, round: number, c: SimClient, status: ClientStatus, load?: ClientLoad): ClientRecord {
+function blankRecord(o: Pick<MethodRunOptions, 'label' | 'timingModel' | 'replication'>, round: number, c: SimClient, status: ClientStatus, load?: ClientLoad): ClientRecord {
   return {
-    method: o.label, round, client: c.index, client_id: c.id, status, ...NO_CHANNEL, rate_bps: null,
+    method: o.label, replication: o.replication ?? 1, round, client: c.index, client_id: c.id, status, ...NO_CHANNEL, rate_bps: null,
     t_download_s: null, t_compute_s: null, t_upload_s: null, t_done_s: null, energy_j: 0,
     flops: load?.flops ?? 0, memory_bytes: load?.memoryBytes ?? 0, upload_bytes: 0, download_bytes: 0,
     rho: load?.rho ?? null,
@@ -92,9 +111,9 @@ export async function runMethod(opts: MethodRunOptions): Promise<MethodRunResult
   const result = await (opts.protocol.mode === 'async' ? runAsync(opts) : runRounds(opts));
   if (opts.initialTestLoss !== undefined && opts.initialTestLoss !== null) {
     result.rounds.unshift({
-      method: opts.label, round: 0, sim_time_s: 0, round_latency_s: 0, planned_latency_s: null,
+      method: opts.label, replication: opts.replication ?? 1, round: 0, sim_time_s: 0, round_latency_s: 0, planned_latency_s: null,
       train_loss: null, test_loss: opts.initialTestLoss, bytes_up: 0, bytes_down: 0, energy_j: 0,
-      participants: 0, dropped: 0, rho_mean: null, timing_model: opts.timingModel, loss_model: opts.lossModel ?? 'none',
+      participants: 0, dropped: 0, ...droppedCounts([]), rho_mean: null, timing_model: opts.timingModel, loss_model: opts.lossModel ?? 'none',
     });
   }
   return result;
@@ -106,10 +125,17 @@ async function runRounds(opts: MethodRunOptions): Promise<MethodRunResult> {
   const env = new Environment();
   const roundRecords: RoundRecord[] = [];
   const clientRecords: ClientRecord[] = [];
+  const stop = createStopEvaluator(stopRulesOf(opts), opts.initialTestLoss);
+  let last: RoundOutcome | undefined;
+  let stopReason: StopReason;
 
-  for (let round = 1; round <= opts.rounds; round++) {
+  for (let round = 1; ; round++) {
     const t0 = env.now;
-    if (opts.maxSimTimeS !== undefined && t0 >= opts.maxSimTimeS) break;
+    const why = stop.beforeRound(round, t0, last);
+    if (why) {
+      stopReason = why;
+      break;
+    }
     const records = new Map<number, ClientRecord>();
     const present: SimClient[] = [];
     for (const c of clients) {
@@ -213,9 +239,11 @@ async function runRounds(opts: MethodRunOptions): Promise<MethodRunResult> {
     }
     const losses: RoundLosses = opts.trainer ? await opts.trainer.aggregate(round, contributions) : { trainLoss: null, testLoss: null };
 
+    const statuses = clients.map((c) => records.get(c.index)!.status);
     for (const c of clients) clientRecords.push(records.get(c.index)!);
     const rec: RoundRecord = {
       method: label,
+      replication: opts.replication ?? 1,
       round,
       sim_time_s: env.now,
       round_latency_s: env.now - t0,
@@ -227,14 +255,16 @@ async function runRounds(opts: MethodRunOptions): Promise<MethodRunResult> {
       energy_j: energy,
       participants: contributions.length,
       dropped: clients.length - contributions.length,
+      ...droppedCounts(statuses),
       rho_mean: weightedRho(contributions),
       timing_model: opts.timingModel,
       loss_model: opts.lossModel ?? 'none',
     };
     roundRecords.push(rec);
     opts.onRound?.(rec);
+    last = outcome(rec.test_loss, rec.participants, statuses, rec.round_latency_s);
   }
-  return { rounds: roundRecords, clients: clientRecords, eventsProcessed: env.eventsProcessed };
+  return { rounds: roundRecords, clients: clientRecords, eventsProcessed: env.eventsProcessed, stopReason };
 }
 
 /**
@@ -258,8 +288,11 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
   let pendingAggregation: Arrival[] | null = null;
   let cycleBytesDown = 0;
   let cycleEnergy = 0;
-  let cycleDropped = 0;
   const cycleRecords: ClientRecord[] = [];
+  const stop = createStopEvaluator(stopRulesOf(opts), opts.initialTestLoss);
+  // Before the first aggregation: a target already met, a zero budget.
+  let stopReason: StopReason | null = stop.beforeRound(1, 0);
+  done = stopReason !== null;
 
   for (const c of clients) {
     env.process(
@@ -272,7 +305,6 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
           const why = presence(c, attempt, t0, opts.seed) ?? fits(c, load, plan.excluded);
           if (why) {
             cycleRecords.push(blankRecord(opts, version + 1, c, why, load));
-            cycleDropped++;
             if (why === 'oom' || why === 'infeasible') return; // it will never fit
             // Wait a round's worth of time before trying again.
             yield env.timeout(Math.max(1e-3, lastAggS > 0 ? lastAggS / Math.max(1, version) : 1));
@@ -317,7 +349,10 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
 
   while (!done) {
     env.run({ stopWhen: () => pendingAggregation !== null });
-    if (pendingAggregation === null) break; // nothing left to happen (all clients out)
+    if (pendingAggregation === null) {
+      stopReason = 'no-participants'; // nothing left to happen (all clients out)
+      break;
+    }
     const batch: Arrival[] = pendingAggregation;
     pendingAggregation = null;
     if (protocol.aggregationTime > 0) {
@@ -332,9 +367,11 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
     const losses = opts.trainer ? await opts.trainer.aggregate(version, contributions) : { trainLoss: null, testLoss: null };
     for (const a of batch) clientRecords.push({ ...a.rec, round: version, status: version - 1 - a.version > 0 ? 'stale' : 'ok' });
     for (const r of cycleRecords) clientRecords.push({ ...r, round: version });
+    const droppedStatuses = cycleRecords.map((r) => r.status);
     cycleRecords.length = 0;
     const rec: RoundRecord = {
       method: label,
+      replication: opts.replication ?? 1,
       round: version,
       sim_time_s: env.now,
       round_latency_s: env.now - lastAggS,
@@ -345,14 +382,14 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
       bytes_down: cycleBytesDown,
       energy_j: cycleEnergy,
       participants: batch.length,
-      dropped: cycleDropped,
+      dropped: droppedStatuses.length,
+      ...droppedCounts(droppedStatuses),
       rho_mean: weightedRho(contributions),
       timing_model: opts.timingModel,
       loss_model: opts.lossModel ?? 'none',
     };
     cycleBytesDown = 0;
     cycleEnergy = 0;
-    cycleDropped = 0;
     lastAggS = env.now;
     roundRecords.push(rec);
     opts.onRound?.(rec);
@@ -360,7 +397,9 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
       pendingAggregation = buffer;
       buffer = [];
     }
-    if (version >= opts.rounds || (opts.maxSimTimeS !== undefined && env.now >= opts.maxSimTimeS)) done = true;
+    // The next aggregation interval starts now: the stop rules are checked as before a sync round.
+    stopReason = stop.beforeRound(version + 1, env.now, outcome(rec.test_loss, rec.participants, droppedStatuses, rec.round_latency_s));
+    if (stopReason) done = true;
   }
-  return { rounds: roundRecords, clients: clientRecords, eventsProcessed: env.eventsProcessed };
+  return { rounds: roundRecords, clients: clientRecords, eventsProcessed: env.eventsProcessed, stopReason: stopReason ?? 'no-participants' };
 }

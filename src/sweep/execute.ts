@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { validateScenario, type LoadedScenario } from '../scenario/load.js';
-import { runScenario } from '../simulation/scenario.js';
+import { runScenario, type ScenarioRun } from '../simulation/scenario.js';
 import { buildMeta } from '../output/meta.js';
 import { toJson, writeRunOutputs } from '../output/write.js';
 
@@ -33,6 +33,12 @@ export interface RunTask {
   fileHash: string;
   /** The sweep's command line (relative paths), recorded in meta.json; null if not from the CLI. */
   command?: string[] | null;
+  /** Return the run's records instead of writing its folder (replications, src/sweep/replicate.ts). */
+  collect?: boolean;
+  /** Replication number written in the records (collect). */
+  replication?: number;
+  /** Calibration cache folder (roundsModel: calibrated). */
+  cacheDir?: string;
 }
 
 export interface DoneMarker {
@@ -46,6 +52,8 @@ export interface RunDone {
   runId: string;
   rounds: number;
   eventsProcessed: number;
+  /** The run's records (tasks with `collect`). */
+  result?: ScenarioRun;
 }
 
 /** True if `dir` holds a finished run with this hash (done.json matches and its files exist). */
@@ -69,8 +77,9 @@ export async function executeRun(task: RunTask): Promise<RunDone> {
   };
   // Runs already go in parallel across sweep workers: train in-process inside each run rather than
   // start a training pool per run (results do not depend on the worker count).
-  if (isMainThread === false && loaded.scenario.training) loaded.scenario.training.workers = 0;
-  const result = await runScenario(loaded, { methods: task.methods });
+  if (isMainThread === false && loaded.scenario.training?.source === 'proxy') loaded.scenario.training.workers = 0;
+  const result = await runScenario(loaded, { methods: task.methods, replication: task.replication, cacheDir: task.cacheDir });
+  if (task.collect) return { runId: task.runId, rounds: result.rounds.length, eventsProcessed: result.eventsProcessed, result };
   const meta = {
     ...buildMeta(loaded, result, { command: task.command ?? null }),
     sweep_run_id: task.runId,

@@ -9,8 +9,13 @@ import { UsageError } from '../cli/errors.js';
 import { applyAssignments, parseSets, type Assignment } from './grid.js';
 import { blameSet } from './plan.js';
 
-/** The scenario field `run --rounds N` sets (one place to re-point if the round budget moves). */
-export const ROUNDS_PATH = 'rounds';
+/**
+ * The scenario field `run --rounds N` sets: the round cap of the stop rules (`stop.rounds`), or the
+ * older top-level `rounds` when the file still writes it there (both at once is a validation error).
+ */
+export function roundsPath(raw: unknown): 'rounds' | 'stop.rounds' {
+  return raw !== null && typeof raw === 'object' && 'rounds' in raw ? 'rounds' : 'stop.rounds';
+}
 
 /** The dotted path of a `--set path=...` argument, as given. */
 export function setPath(spec: string): string {

@@ -58,7 +58,7 @@ describe('airtune CLI', () => {
     const out = join(dir, 'out');
     const io = capture();
     expect(await main(['node', 'airtune', 'run', good, '--out', out, '--seed', '9', '--methods', 'fedavg'])).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['.airtune-outputs.json', 'bytes_per_round.svg', 'clients.csv', 'meta.json', 'report.html', 'round_latency.svg', 'rounds.csv', 'summary.csv']);
+    expect(readdirSync(out).sort()).toEqual(['.airtune-outputs.json', 'at_time.csv', 'bytes_per_round.svg', 'clients.csv', 'meta.json', 'report.html', 'round_latency.svg', 'rounds.csv', 'summary.csv']);
     expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).seed).toBe(9);
     expect(io.out()).toContain('fedavg');
   });

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { findings, headlineMetric } from '../../src/output/findings.js';
 import type { RoundRecord, SummaryRecord } from '../../src/output/records.js';
+import type { Comparison } from '../../src/compare/index.js';
 import { summarise } from '../../src/simulation/summary.js';
 import { runScenario } from '../../src/simulation/scenario.js';
 import { loadObject } from '../helpers/scenario.js';
@@ -15,6 +16,7 @@ import { loadObject } from '../helpers/scenario.js';
 function round(r: Partial<RoundRecord> & { round: number }): RoundRecord {
   return {
     method: 'm',
+    replication: 1,
     sim_time_s: 0,
     round_latency_s: 0,
     planned_latency_s: null,
@@ -25,6 +27,12 @@ function round(r: Partial<RoundRecord> & { round: number }): RoundRecord {
     energy_j: 0,
     participants: 2,
     dropped: 0,
+    dropped_oom: 0,
+    dropped_dropout: 0,
+    dropped_late: 0,
+    dropped_unavailable: 0,
+    dropped_stale: 0,
+    dropped_infeasible: 0,
     rho_mean: null,
     timing_model: 't',
     loss_model: 'l',
@@ -93,82 +101,132 @@ function summary(s: Partial<SummaryRecord> & { method: string }): SummaryRecord 
     method_id: s.method,
     timing_model: 't',
     loss_model: 'l',
+    replications: 1,
+    stop_reason: 'rounds',
     rounds: 10,
     total_time_s: 1000,
     mean_round_latency_s: 100,
     mean_planned_latency_s: null,
     time_to_target_s: null,
+    time_to_target_ci95_s: null,
+    target_reached: null,
     target_test_loss: null,
     final_test_loss: null,
     bytes_up: 0,
     bytes_down: 0,
     energy_j: 0,
+    total_time_ci95_s: null,
+    bytes_up_ci95: null,
+    bytes_down_ci95: null,
     client_rounds_ok: 10,
     client_rounds_dropped: 0,
+    dropped_oom: 0,
+    dropped_dropout: 0,
+    dropped_late: 0,
+    dropped_unavailable: 0,
+    dropped_stale: 0,
+    dropped_infeasible: 0,
     clients_oom: 0,
+    rounds_model: null,
     rounds_to_converge: null,
     time_to_converge_s: null,
     ...s,
   };
 }
 
+/** A comparison of hand-made summaries (one replication, no compared times unless given). */
+function comparison(summary: SummaryRecord[], extra: Partial<Comparison> = {}): Comparison {
+  return {
+    seeds: [1],
+    rounds: [],
+    clients: [],
+    summary,
+    replications: [],
+    times: [],
+    atTime: [],
+    excluded: summary.filter((s) => s.client_rounds_ok === 0).map((s) => s.method),
+    series: new Map(summary.map((s) => [s.method, [[]]])),
+    stopRules: {},
+    first: {} as Comparison['first'],
+    ...extra,
+  };
+}
+
 describe('findings', () => {
-  it('the headline is time to target when a target is set, else time to converge when every method has it, else wall-clock', () => {
+  it('the headline is time to target when a target is set, else time to converge when every method has it, else the mean round latency', () => {
     const withTarget = [summary({ method: 'a', target_test_loss: 2.5, time_to_target_s: 30 }), summary({ method: 'b', time_to_converge_s: 1 })];
     expect(headlineMetric(withTarget).label).toBe('time to reach test loss 2.5');
     expect(headlineMetric(withTarget).value(withTarget[0]!)).toBe(30);
     const conv = [summary({ method: 'a', time_to_converge_s: 5 }), summary({ method: 'b', time_to_converge_s: 7 })];
-    expect(headlineMetric(conv).label).toMatch(/time to converge/);
+    expect(headlineMetric(conv).label).toMatch(/time to converge, computed by JCPBA's rounds model/);
     expect(headlineMetric(conv).value(conv[1]!)).toBe(7);
-    const mixed = [summary({ method: 'a', time_to_converge_s: 5 }), summary({ method: 'b', total_time_s: 42 })];
-    expect(headlineMetric(mixed).label).toMatch(/wall-clock/);
+    // Never the wall-clock of runs whose rounds differ in length: the mean round latency instead.
+    const mixed = [summary({ method: 'a', time_to_converge_s: 5 }), summary({ method: 'b', mean_round_latency_s: 42 })];
+    expect(headlineMetric(mixed).label).toBe('mean round latency (simulated clock)');
     expect(headlineMetric(mixed).value(mixed[1]!)).toBe(42);
   });
 
-  it('JCPBA first, compared with every other method: faster, slower, equal, and one that never got there', () => {
+  it('JCPBA first, compared with every other method by time to target: faster, slower, equal, and one that never got there', () => {
     const s = [
       summary({ method: 'fedavg', target_test_loss: 2, time_to_target_s: 200 }),
       summary({ method: 'jcpba', target_test_loss: 2, time_to_target_s: 100 }),
       summary({ method: 'fedlora', target_test_loss: 2, time_to_target_s: 50 }),
       summary({ method: 'blockllm', target_test_loss: 2, time_to_target_s: 100 }),
-      summary({ method: 'fedkseed', target_test_loss: 2, time_to_target_s: null, rounds: 8, total_time_s: 4000 }),
+      summary({ method: 'fedkseed', target_test_loss: 2, time_to_target_s: null, rounds: 8, total_time_s: 4000, stop_reason: 'sim-time', final_test_loss: 2.5 }),
     ];
-    expect(findings(s)).toEqual([
-      'jcpba: time to reach test loss 2 1.67 min, 50.0% less than fedavg (3.33 min); 2.00x faster.',
-      'jcpba: time to reach test loss 2 1.67 min, 2.00x that of fedlora (50.00 s): fedlora is faster.',
-      'jcpba: time to reach test loss 2 1.67 min, the same as blockllm.',
-      'jcpba: time to reach test loss 2 1.67 min; fedkseed did not get there in 8 rounds (1.11 h).',
+    expect(findings(comparison(s))).toEqual([
+      'jcpba reached test loss 2 in 1.67 min, 50.0% less than fedavg (3.33 min); 2.00x faster.',
+      'jcpba reached test loss 2 in 1.67 min, 2.00x the time of fedlora (50.00 s): fedlora is faster.',
+      'jcpba reached test loss 2 in 1.67 min, the same as blockllm.',
+      'jcpba reached test loss 2 in 1.67 min; fedkseed did not reach it: its run stopped at 1.11 h (stop rule: sim-time, after 8 rounds; final test loss 2.5000).',
     ]);
   });
 
-  it('several JCPBA allocators: the exact one is the subject and the others are compared with it', () => {
+  it('several JCPBA allocators without a target: the best time to converge (a model output, labelled) against the others', () => {
+    const rm = 'assumed: A = 50, epsilon = 1, beta = 0.8';
     const s = [
-      summary({ method: 'jcpba-bcd', method_id: 'jcpba', time_to_converge_s: 300 }),
-      summary({ method: 'jcpba-exact', method_id: 'jcpba', time_to_converge_s: 200 }),
-      summary({ method: 'jcpba-equal', method_id: 'jcpba', time_to_converge_s: 400 }),
+      summary({ method: 'jcpba-bcd', method_id: 'jcpba', time_to_converge_s: 300, rounds_model: rm }),
+      summary({ method: 'jcpba-exact', method_id: 'jcpba', time_to_converge_s: 200, rounds_model: rm }),
+      summary({ method: 'jcpba-equal', method_id: 'jcpba', time_to_converge_s: 400, rounds_model: rm }),
     ];
-    expect(findings(s)).toEqual([
-      'jcpba-exact: time to converge (rounds model x realised round latency) 3.33 min, 33.3% less than jcpba-bcd (5.00 min); 1.50x faster.',
-      'jcpba-exact: time to converge (rounds model x realised round latency) 3.33 min, 50.0% less than jcpba-equal (6.67 min); 2.00x faster.',
+    const label = "time to converge, computed by JCPBA's rounds model (assumed constants, not calibrated) x realised round latency";
+    expect(findings(comparison(s))).toEqual([
+      `jcpba-exact: ${label} 3.33 min, 33.3% less than jcpba-bcd (5.00 min).`,
+      `jcpba-exact: ${label} 3.33 min, 50.0% less than jcpba-equal (6.67 min).`,
     ]);
   });
 
-  it('without JCPBA the fastest method is the subject; a subject that missed the target says so', () => {
-    const s = [summary({ method: 'slow', total_time_s: 90 }), summary({ method: 'fast', total_time_s: 45 })];
-    expect(findings(s)).toEqual(["fast: wall-clock time for the run's rounds 45.00 s, 50.0% less than slow (1.50 min); 2.00x faster."]);
+  it('a subject that missed the target says why its run stopped', () => {
     const missed = [
       summary({ method: 'jcpba', target_test_loss: 1, time_to_target_s: null, rounds: 5, total_time_s: 0.5 }),
       summary({ method: 'fedavg', target_test_loss: 1, time_to_target_s: 9 }),
     ];
-    expect(findings(missed)).toEqual(['jcpba did not reach the target test loss within its 5 rounds (500.0 ms).']);
+    expect(findings(comparison(missed))).toEqual(['jcpba did not reach test loss 1: its run stopped at 500.0 ms (stop rule: rounds, after 5 rounds; final test loss -).']);
+  });
+
+  it('at equal simulated time: the latest compared time before any budget-cut run ended, the loss each server holds then', () => {
+    const r = (method: string, t: number, loss: number, round: number) => ({ ...round_(method, round), sim_time_s: t, test_loss: loss });
+    // a: evaluations at 0, 50 and 400 s, stopped by its sim-time budget at 400 s; b: at 0 and 900 s.
+    const a = [r('a', 0, 5, 0), r('a', 50, 4, 1), r('a', 400, 3, 2)];
+    const b = [r('b', 0, 5, 0), r('b', 900, 3.5, 1)];
+    const s = [summary({ method: 'a', stop_reason: 'sim-time' }), summary({ method: 'b', stop_reason: 'rounds' })];
+    const c = comparison(s, { times: [100, 1000], series: new Map([['a', [a]], ['b', [b]]]) });
+    // 1000 s is past a's end (400 s), so the fair time is 100 s: a holds round 1's model (4), b none yet.
+    expect(findings(c)).toEqual([
+      'At 1.67 min of simulated time (the same for every method; the latest compared time before any run stopped, except at a plateau), test loss (last evaluation at or before then): a 4.0000, b 5.0000 (no round finished yet).',
+    ]);
   });
 
   it('a method no client could run is reported and left out of the comparison', () => {
     const s = [
-      summary({ method: 'fedavg', client_rounds_ok: 0, clients_oom: 4, total_time_s: 0 }),
+      summary({ method: 'fedavg', client_rounds_ok: 0, clients_oom: 4, total_time_s: 0, stop_reason: 'no-participants' }),
       summary({ method: 'fedlora', total_time_s: 60 }),
     ];
-    expect(findings(s)).toEqual(['fedavg: no client could take part in any round (4 of them lack the memory); its times are not comparable.']);
-    expect(findings([summary({ method: 'only' })])).toEqual([]);
+    expect(findings(comparison(s))).toEqual(['fedavg: no client could take part in any round (4 of them lack the memory; stop rule: no-participants); left out of the comparisons.']);
+    expect(findings(comparison([summary({ method: 'only' })]))).toEqual([]);
   });
 });
+
+function round_(method: string, n: number): RoundRecord {
+  return { ...round({ round: n }), method };
+}

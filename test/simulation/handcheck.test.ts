@@ -84,8 +84,10 @@ describe('hand-checkable scenario', () => {
     const run = await runScenario(load(twoClients));
     const header = (text: string) => text.split('\n')[0]!.split(',');
     expect(header(toCsv(run.rounds, ROUND_COLUMNS))).toEqual([
-      'method', 'round', 'sim_time_s', 'round_latency_s', 'planned_latency_s', 'train_loss', 'test_loss',
-      'bytes_up', 'bytes_down', 'energy_j', 'participants', 'dropped', 'rho_mean', 'timing_model', 'loss_model',
+      'method', 'replication', 'round', 'sim_time_s', 'round_latency_s', 'planned_latency_s', 'train_loss', 'test_loss',
+      'bytes_up', 'bytes_down', 'energy_j', 'participants', 'dropped',
+      'dropped_oom', 'dropped_dropout', 'dropped_late', 'dropped_unavailable', 'dropped_stale', 'dropped_infeasible',
+      'rho_mean', 'timing_model', 'loss_model',
     ]);
     expect(header(toCsv(run.clients, CLIENT_COLUMNS))).toContain('t_upload_s');
     expect(header(toCsv(run.summary, SUMMARY_COLUMNS))).toContain('time_to_target_s');

@@ -34,28 +34,10 @@ writeFileSync(file, SCENARIO);
 const SETS = ['clients.count=1,3', 'network.downlinkRate=10 Mb/s,"40 Mb/s"', 'seed=1,2'];
 const RUNS = 2 * 2 * 2;
 
+import { snapshot } from '../helpers/snapshot.js';
+
 const read = (p: string) => readFileSync(p, 'utf8');
 const rows = (p: string) => parse(read(p), { columns: true }) as Record<string, string>[];
-
-/**
- * Every file of a sweep folder, relative path -> bytes; in meta.json and sweep.json without
- * `command`, the one field that records how airtune was called (README, Outputs).
- */
-function snapshot(out: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (d: string, rel: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p, `${rel}${name}/`);
-      else if (name === 'meta.json' || name === 'sweep.json') {
-        const { command: _command, ...rest } = JSON.parse(read(p)) as Record<string, unknown>;
-        files[`${rel}${name}`] = JSON.stringify(rest);
-      } else files[`${rel}${name}`] = read(p);
-    }
-  };
-  walk(out, '');
-  return files;
-}
 
 describe('airtune sweep', () => {
   it('writes one tidy row per run x method x round, swept columns after run_id', async () => {
