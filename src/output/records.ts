@@ -23,7 +23,12 @@ export interface RoundRecord {
   loss_model: string;
 }
 
-export type ClientStatus = 'ok' | 'oom' | 'dropout' | 'unavailable' | 'late' | 'infeasible' | 'stale';
+/**
+ * `no-link`: the radio link cannot carry the transfer within the no-link horizon (src/radio,
+ * `isHopeless`), or it stopped at the block guard; `no-prb`: the client waited for a PRB and
+ * never got one before the round ended.
+ */
+export type ClientStatus = 'ok' | 'oom' | 'dropout' | 'unavailable' | 'late' | 'infeasible' | 'stale' | 'no-link' | 'no-prb';
 
 /** One row per method x round x client. */
 export interface ClientRecord {
@@ -36,8 +41,18 @@ export interface ClientRecord {
   pathloss_db: number | null;
   shadowing_db: number | null;
   fading_gain: number | null;
+  /** Mean uplink SNR at the client's first share, without interference (controlled power). */
   snr_db: number | null;
+  /** Mean uplink SINR at that share, interference included. */
+  sinr_db: number | null;
+  /** The client's first non-zero uplink share, Hz. */
   bandwidth_hz: number | null;
+  /** PRBs of that share (with a numerology), else null. */
+  prbs: number | null;
+  /** Time spent waiting for a first share (a PRB), s; 0 without waiting. */
+  wait_s: number | null;
+  /** Mean uplink transmit power over the airtime (energy / airtime), dBm. */
+  tx_power_dbm: number | null;
   rate_bps: number | null;
   t_download_s: number | null;
   t_compute_s: number | null;
@@ -85,7 +100,7 @@ export const ROUND_COLUMNS: (keyof RoundRecord)[] = [
 
 export const CLIENT_COLUMNS: (keyof ClientRecord)[] = [
   'method', 'round', 'client', 'client_id', 'status', 'distance_m', 'pathloss_db', 'shadowing_db',
-  'fading_gain', 'snr_db', 'bandwidth_hz', 'rate_bps', 't_download_s', 't_compute_s', 't_upload_s',
+  'fading_gain', 'snr_db', 'sinr_db', 'bandwidth_hz', 'prbs', 'wait_s', 'tx_power_dbm', 'rate_bps', 't_download_s', 't_compute_s', 't_upload_s',
   't_done_s', 'energy_j', 'flops', 'memory_bytes', 'upload_bytes', 'download_bytes', 'rho', 'timing_model',
 ];
 

@@ -162,6 +162,12 @@ export interface Radio {
   }): UploadRoundResult;
   /** The round's model download to `clients` under the configured downlink mode; per client, in order. */
   downloadRound(p: { round: number; clients: readonly number[]; startS: number; bits: number; deadlineS?: number }): RoundTransfer[];
+  /**
+   * Uploads in flight sharing the band (async mode): the band is re-split, under the policy's
+   * weights (equal: 1; proportional: `weight`, default bits), at every start and finish among the
+   * uploads that are sending. Each upload carries its own round (shadowing, interference draws).
+   */
+  inFlightTimeline(uploads: readonly (RoundUpload & { round: number })[], deadlineS?: number): RoundTransfer[];
 }
 
 export function parseBandwidthPolicy(name: BandwidthPolicyName): Radio['policy'] {
@@ -472,6 +478,22 @@ export function buildRadio(config: WirelessNetwork, seed: number, clients: reado
         },
       );
       return { bandwidthHz: results.map((r) => r.firstBandwidthHz), results };
+    },
+
+    inFlightTimeline(uploads, deadlineS) {
+      return sharedUploadTimeline(
+        uploads.map((u) => sharedUpload(u, u.round, policy.split === 'proportional' ? (u.weight ?? u.bits) : 1)),
+        {
+          totalBandwidthHz: uplinkB,
+          noisePsdWPerHz: uplinkNoise,
+          outageSnrLinear,
+          sharers: 'active',
+          deadlineS,
+          link: uplinkLink,
+          mode: 'reassign',
+          prb: numerology ? { prbHz: numerology.prbHz, count: numerology.uplinkPrbs } : undefined,
+        },
+      );
     },
 
     downloadRound({ round, clients: ids, startS, bits, deadlineS }) {
