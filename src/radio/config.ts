@@ -17,6 +17,28 @@ import { NR_SCS_HZ, channelBandwidthsMHz, prbCount } from './numerology.js';
 /** Allows `model: x` objects to be written as the bare string `x`. */
 const modelShorthand = (v: unknown): unknown => (typeof v === 'string' ? { model: v } : v);
 
+/** One subcarrier at the narrowest NR SCS (15 kHz, TS 38.211 Sec. 4.2): no narrower channel carries OFDM. */
+export const MIN_CHANNEL_BANDWIDTH_HZ = 15e3;
+
+/** A channel bandwidth: positive, and at least one 15 kHz subcarrier. */
+const channelBandwidth = () =>
+  positive('frequency').superRefine((v, ctx) => {
+    if (v > 0 && v < MIN_CHANNEL_BANDWIDTH_HZ) {
+      const hint = v >= 1 && v <= 400 && Number.isInteger(v) ? ` (a plain number is Hz: did you mean ${v} MHz?)` : '';
+      ctx.addIssue({
+        code: 'custom',
+        input: v,
+        message: `expected a channel bandwidth of at least 15 kHz (one subcarrier at the narrowest NR spacing), found ${v} Hz${hint}`,
+      });
+    }
+  });
+
+/**
+ * Largest accepted shadowing spread: 50 dB. Measured macro-cell spreads are 4-12 dB (TR 36.814
+ * Table A.2.1.1.2-3: 8 dB); at 50 dB even a 6-sigma draw (300 dB) keeps 10^(x/10) finite.
+ */
+export const MAX_SHADOWING_SIGMA_DB = 50;
+
 const nonNegativeDb = quantity('db').refine((v) => v >= 0, { message: 'expected a level >= 0 dB' });
 
 export const pathLossSchema = z.preprocess(
@@ -47,8 +69,15 @@ export const pathLossSchema = z.preprocess(
 
 export const shadowingSchema = z
   .object({
-    /** Standard deviation of the shadowing loss in dB (0 disables shadowing). */
-    sigma: nonNegativeDb.default(8),
+    /**
+     * Standard deviation of the shadowing loss in dB (0 disables shadowing), at most
+     * `MAX_SHADOWING_SIGMA_DB`.
+     */
+    sigma: nonNegativeDb
+      .refine((v) => v <= MAX_SHADOWING_SIGMA_DB, {
+        message: `expected a shadowing standard deviation of at most ${MAX_SHADOWING_SIGMA_DB} dB (measured log-normal shadowing is 4-12 dB; TR 36.814 uses 8 dB; far beyond that the linear channel gains overflow)`,
+      })
+      .default(8),
     /** `per-client`: drawn once per client; `per-round`: drawn per (client, round). */
     mode: z.enum(['per-client', 'per-round']).default('per-client'),
   })
@@ -151,7 +180,7 @@ export const wirelessNetworkSchema = z
     cellRadius: positive('length').default(500),
     uplink: z
       .object({
-        bandwidth: positive('frequency').default(20e6),
+        bandwidth: channelBandwidth().default(20e6),
         /** Base station receiver noise figure; default `noise.figure` if given, else 5 dB (TR 36.814). */
         noiseFigure: quantity('db').optional(),
         /** Link model of the uplink; default `network.linkModel`. */
@@ -161,7 +190,7 @@ export const wirelessNetworkSchema = z
       .prefault({}),
     downlink: z
       .object({
-        bandwidth: positive('frequency').default(20e6),
+        bandwidth: channelBandwidth().default(20e6),
         txPower: positive('power').default(dbmToWatts(46)),
         /** `broadcast`: one transmission at the worst receiver's rate; `unicast`: equal split. */
         mode: z.enum(['broadcast', 'unicast']).default('broadcast'),

@@ -70,10 +70,15 @@ export const NO_LINK_HORIZON_S = 1e6;
  * c = P_max G / N0 (Hz) the receive SNR-bandwidth product at full power (interference only lowers
  * it). With X the block power gain (E X = 1, E X^2 <= 2 for Rayleigh and Rician fading, 1 without
  * fading) and m > 0 the lowest SINR that carries anything (the link's `minSnr` or the outage
- * threshold), Chebyshev's P(X >= x) <= E X^2 / x^2 gives, on a share b (mean SINR s = c / b):
- *   finite SE_max:  b SE_max min(1, 2 s^2 / m^2), at most SE_max min(B, sqrt(2) c / m);
- *   Shannon:        b min(log2(1 + s), 2 s^2 / (m ln 2)) (Jensen, and log2(1 + x) <= x / ln 2),
- *                   at most B log2(1 + c / B) (increasing in b).
+ * threshold), Chebyshev's P(X >= x) <= E X^2 / x^2 bounds the share of blocks that carry
+ * anything. On a share b (mean SINR s = c / b):
+ *   finite SE_max:  r(b) <= b SE_max min(1, 2 s^2 / m^2), whose largest value over b <= B is
+ *                   SE_max min(B, sqrt(2) c / m);
+ *   Shannon:        r(b) <= b log2(1 + s) (Jensen), increasing in b, so <= B log2(1 + c / B); and,
+ *                   as log2(1 + x) / x falls, log2(1 + x) <= x log2(1 + m) / m for x >= m, so
+ *                   r(b) <= b (log2(1 + m) / m) E[s X 1{s X >= m}] <= 2 c^2 log2(1 + m) / (b m^2),
+ *                   falling in b; the two cross below b = c / m, where the second is
+ *                   2 c log2(1 + m) / m.
  */
 export function linkRateUpperBoundBps(maxBandwidthHz: number, snrBandwidthHz: number, link: LinkAbstraction, cutSnr = 0): number {
   const B = maxBandwidthHz;
@@ -85,9 +90,8 @@ export function linkRateUpperBoundBps(maxBandwidthHz: number, snrBandwidthHz: nu
     return m > 0 ? se * Math.min(B, (Math.SQRT2 * c) / m) : se * B;
   }
   const jensen = B * Math.log2(1 + c / B);
-  if (!(m > 0)) return jensen;
-  // b min(log2(1 + c/b), 2 c^2 / (b m ln 2)): the second term falls with b, the first rises.
-  return Math.min(jensen, (2 * c * c) / (m * Math.LN2 * Math.min(B, c / m)));
+  if (!(m > 0) || c / m > B) return jensen;
+  return Math.min(jensen, (2 * c * Math.log2(1 + m)) / m);
 }
 
 /** True when `bits` cannot be sent within `NO_LINK_HORIZON_S` even at `linkRateUpperBoundBps`. */
