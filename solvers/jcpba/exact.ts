@@ -62,6 +62,8 @@ interface ClientConsts {
   snrHz: number;
   p: number;
   g: number;
+  /** SNR ceiling (power control; Infinity without). */
+  cap: number;
   uLo: number;
   uHi: number;
 }
@@ -124,14 +126,14 @@ class PerLatencySolver {
     const slack = tau - u * c.c1;
     if (bits <= 0) return slack >= 0 ? 0 : Infinity;
     if (!(slack > 0)) return Infinity;
-    return bandwidthForRateHz(bits / slack, c.p, c.g, this.n0, this.model);
+    return bandwidthForRateHz(bits / slack, c.p, c.g, this.n0, this.model, c.cap);
   }
 
   /** u_k(b): the kept fraction client k affords with bandwidth b at this T (clipped to bounds). */
   kept(i: number, b: number): number {
     const c = this.cs[i]!;
     if (this.fixed[i]) return this.u[i]!;
-    const r = this.rate(b, c.p, c.g, this.n0);
+    const r = this.rate(b, c.p, c.g, this.n0, c.cap);
     const u = (r * this.tau[i]! - c.s0) / (c.s1 + r * c.c1);
     return Math.min(c.uHi, Math.max(c.uLo, u));
   }
@@ -146,9 +148,9 @@ class PerLatencySolver {
    */
   private marginal(i: number, b: number): number {
     const c = this.cs[i]!;
-    const r = this.rate(b, c.p, c.g, this.n0);
-    const r1 = rateSlopeBpsPerHz(b, c.snrHz, this.model);
-    const r2 = rateCurvatureBpsPerHz2(b, c.snrHz, this.model);
+    const r = this.rate(b, c.p, c.g, this.n0, c.cap);
+    const r1 = rateSlopeBpsPerHz(b, c.snrHz, this.model, c.cap);
+    const r2 = rateCurvatureBpsPerHz2(b, c.snrHz, this.model, c.cap);
     const den = c.s1 + r * c.c1;
     this.mdh = b * (r2 / r1 - (2 * c.c1 * r1) / den);
     return Math.log(c.w * (this.tau[i]! * c.s1 + c.s0 * c.c1) * r1) - 2 * Math.log(den);
@@ -350,6 +352,7 @@ export function solveExactDetailed(
     snrHz: snrBandwidthHz(c.txPowerW, c.channelGain, n0WPerHz),
     p: c.txPowerW,
     g: c.channelGain,
+    cap: c.snrCap ?? Infinity,
     uLo: 1 - rhoMax,
     uHi: 1 - floors[k]!,
   }));

@@ -29,6 +29,12 @@ export interface JcpbaClient {
   fixedMemoryBytes: number;
   /** Memory removed in proportion to the pruning rate [M1_k], byte. */
   prunableMemoryBytes: number;
+  /**
+   * Extension (simulation only): a ceiling on the client's mean SNR, linear. With uplink power
+   * control a smaller share gets proportionally less power, so the SNR of a share b is
+   * min(c / b, snrCap) and the rate b SE(min(c / b, snrCap)). Default Infinity (fixed power).
+   */
+  snrCap?: number;
 }
 
 /** Rounds model R(rho) = A / (epsilon - beta * rhobar). */
@@ -44,7 +50,28 @@ export interface RoundsModel {
  * the given gain, b E[log2(1 + c X / b)], X ~ Exp(1)): see solvers/README.md.
  */
 export const RATE_MODELS = ['shannon', 'rayleigh-ergodic'] as const;
-export type RateModel = (typeof RATE_MODELS)[number];
+export type RateModelName = (typeof RATE_MODELS)[number];
+
+/**
+ * Extension (simulation only, not in instance files): a concave, nondecreasing spectral-efficiency
+ * curve S with S(0) = 0 (bit/s/Hz at mean SNR x, linear); a share b then carries r(b) = b S(c / b),
+ * the perspective of S, which is increasing and concave in b: all the solvers need (README).
+ * The simulation builds it as a concave surrogate of its link model (src/radio/concave-surrogate.ts).
+ */
+export interface SpectralEfficiencyCurve {
+  readonly name: string;
+  value(x: number): number;
+  /** S'(x) (the right derivative where S has a kink). */
+  slope(x: number): number;
+  /** S''(x) (0 on a piecewise-linear curve). */
+  curvature(x: number): number;
+  /** S'(0) = lim S(x) / x: the rate of infinite bandwidth is c S'(0). */
+  readonly slopeAtZero: number;
+  /** sup_x S(x) (Infinity if unbounded). */
+  readonly max: number;
+}
+
+export type RateModel = RateModelName | SpectralEfficiencyCurve;
 
 export interface JcpbaInstance {
   /** Total uplink bandwidth [B], Hz. */

@@ -50,6 +50,7 @@ export function attenuatedShannonLink(p: AttenuatedShannonParams): LinkAbstracti
     minSnr: p.snrMin,
     saturationSnr: p.snrMax,
     maxSpectralEfficiency: seMax,
+    breakpoints: [p.snrMin, p.snrMax],
     rayleighErgodic(meanSnr, cutSnr = 0) {
       // alpha E[log2(1 + sX) 1{lo <= sX < hi}] + seMax P(sX >= hi), lo = max(cut, SINR_MIN).
       if (!(meanSnr > 0)) return 0;

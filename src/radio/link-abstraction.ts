@@ -28,6 +28,8 @@ export interface LinkAbstraction {
   readonly saturationSnr: number;
   /** The largest efficiency, bit/s/Hz (Infinity for Shannon). */
   readonly maxSpectralEfficiency: number;
+  /** Linear SINRs where the efficiency jumps (MCS thresholds, SINR_MIN / SINR_MAX). */
+  readonly breakpoints: readonly number[];
   /**
    * E[SE(s X) 1{s X >= cut}], X ~ Exp(1): the ergodic efficiency of a Rayleigh block-fading link
    * of mean SINR `meanSnr` whose blocks below the linear SINR `cutSnr` carry nothing.
@@ -56,6 +58,7 @@ export const shannonLink: LinkAbstraction = {
   minSnr: 0,
   saturationSnr: Infinity,
   maxSpectralEfficiency: Infinity,
+  breakpoints: [],
   rayleighErgodic: (meanSnr, cutSnr = 0) => shannonRayleighTailBpsPerHz(meanSnr, cutSnr > 0 ? cutSnr / meanSnr : 0),
 };
 

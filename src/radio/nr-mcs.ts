@@ -145,6 +145,7 @@ export function nrMcsLink(p: NrMcsParams): LinkAbstraction {
     minSnr: th[0]!,
     saturationSnr: th[n - 1]!,
     maxSpectralEfficiency: value[n - 1]!,
+    breakpoints: th,
     rayleighErgodic(meanSnr, cutSnr = 0) {
       // sum_m (v_m - v_{m-1}) P(s X >= max(th_m, cut)), P(s X >= t) = e^(-t/s): telescoping.
       if (!(meanSnr > 0)) return 0;
