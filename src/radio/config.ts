@@ -3,7 +3,7 @@
  * default, so `{ type: wireless }` is a complete network: a 3GPP macro cell (TR 36.814 Case 1-like)
  * with 20 MHz up and down, 46 dBm base station, 8 dB log-normal shadowing, Rayleigh block fading
  * with 10 ms coherence time, -174 dBm/Hz thermal noise, noise figures of 5 dB at the base station
- * (uplink) and 9 dB at the devices (downlink) (TR 36.814 Table A.2.1.1-3 / A.2.1.1-2), the Shannon
+ * (uplink) and 9 dB at the devices (downlink) (3GPP TR 36.814 v9.0.0, Annex A.2.1.1 macro-cell baseline), the Shannon
  * link model on continuous shares, fixed transmit powers and no interference. The optional parts
  * (link model, numerology, power control, interference, broadcast coding) are each a small model of
  * their own file; absent, they keep the behaviour the cell had before they existed.

@@ -210,9 +210,9 @@ export function noiseFiguresDb(config: WirelessNetwork): { uplink: number; downl
   };
 }
 
-/** Base station noise figure, 3GPP TR 36.814 Table A.2.1.1-3 (macro eNB, 5 dB). */
+/** Base station noise figure, 3GPP TR 36.814 v9.0.0 Annex A.2.1.1 (macro-cell baseline: eNB 5 dB). */
 export const BS_NOISE_FIGURE_DB = 5;
-/** UE noise figure, 3GPP TR 36.814 Table A.2.1.1-3 (9 dB). */
+/** UE noise figure, 3GPP TR 36.814 v9.0.0 Annex A.2.1.1 (macro-cell baseline: UE 9 dB). */
 export const UE_NOISE_FIGURE_DB = 9;
 
 const NO_ROUND_TRANSFER = { firstBandwidthHz: 0, waitS: 0 };
