@@ -177,6 +177,8 @@ export function sharedUploadTimeline(uploads: readonly SharedUpload[], opts: Rea
   const bw = new Float64Array(n);
   const rate = new Float64Array(n);
   const power = new Float64Array(n);
+  const meanSinr = new Float64Array(n);
+  const budgetBw = new Float64Array(n).fill(Number.NaN);
   const airtime = new Float64Array(n);
   const energy = new Float64Array(n);
   const blocks = new Float64Array(n);
@@ -278,11 +280,15 @@ export function sharedUploadTimeline(uploads: readonly SharedUpload[], opts: Rea
           waitS[i] = t - u.startS;
           firstBw[i] = b;
         }
-        const p = u.powerAt ? u.powerAt(b) : u.txPowerW;
-        const interference = u.interferenceAt ? u.interferenceAt(b) : 0;
-        const sinr = (p * u.largeScaleGain * u.fading.gainOfBlock(block[i]!)) / (N0 * b + interference);
-        r = b * blockSpectralEfficiency(link, sinr, outage);
-        power[i] = p;
+        if (b !== budgetBw[i]) {
+          // Power and interference change only with the share: recompute them when it changes.
+          const p = u.powerAt ? u.powerAt(b) : u.txPowerW;
+          const interference = u.interferenceAt ? u.interferenceAt(b) : 0;
+          power[i] = p;
+          meanSinr[i] = (p * u.largeScaleGain) / (N0 * b + interference);
+          budgetBw[i] = b;
+        }
+        r = b * blockSpectralEfficiency(link, meanSinr[i]! * u.fading.gainOfBlock(block[i]!), outage);
       }
       rate[i] = r;
       if (r <= 0 && lastOutageBlock[i] !== block[i]) {

@@ -19,3 +19,4 @@ export * from './numerology.js';
 export * from './power-control.js';
 export * from './interference.js';
 export * from './concave-surrogate.js';
+export * from './validity.js';
