@@ -34,7 +34,7 @@ describe('radio validity warnings', () => {
 
   it('an uplink SINR below the link model\'s lowest (here at 25 of 51 PRBs) or the outage threshold', () => {
     const far = radioWarnings(cell({ cellRadius: '2000 m', numerology: { scs: '30 kHz' } }), at(100, 1900), 1);
-    expect(far.join('\n')).toMatch(/network.uplink: 1 of 2 clients have a mean uplink SINR below -0\.9 dB, the lowest that carries anything with nr-mcs \(64qam, BLER 0\.1\), at an equal share of the band \(9180 kHz, 25 PRB\): clients 1/);
+    expect(far.join('\n')).toMatch(/network.uplink: 1 of 2 clients have a mean uplink SINR below -0\.9 dB, the lowest that carries anything with nr-mcs \(64qam, BLER 0\.1\), at an equal share of the band \(9000 kHz, 25 PRB\): clients 1/);
     const outage = radioWarnings(cell({ linkModel: 'shannon', outageSnr: '40 dB' }), at(100, 200), 1);
     expect(outage.join('\n')).toMatch(/below 40\.0 dB, the lowest that carries anything with shannon and outageSnr/);
   });
