@@ -23,6 +23,7 @@ import {
   rateFunction,
   rateModelOf,
   rateSlopeBpsPerHz,
+  saturationBandwidthHz,
   snrBandwidthHz,
   type RateFunction,
 } from './model.js';
@@ -185,7 +186,9 @@ class PerLatencySolver {
         sumLo += hi;
         continue;
       }
-      const hi = this.bandwidthForKept(c, tau, c.uHi);
+      // A saturating rate model (a curve with a chord from the origin) gains nothing beyond its
+      // saturation bandwidth: a client that cannot reach uHi stops there instead of at infinity.
+      const hi = Math.min(this.bandwidthForKept(c, tau, c.uHi), saturationBandwidthHz(this.model, c.snrHz));
       this.bLo[i] = lo;
       this.bHi[i] = hi;
       this.hLo[i] = this.marginal(i, lo);
@@ -207,8 +210,9 @@ class PerLatencySolver {
       return (this.b[i] = lo);
     }
     if (this.hHi[i]! >= logMu) {
-      this.u[i] = c.uHi;
-      return (this.b[i] = hi);
+      this.b[i] = hi;
+      this.u[i] = this.kept(i, hi); // uHi, or less at a saturation bandwidth
+      return hi;
     }
     const warm = this.b[i]!;
     let sHi: number;
@@ -274,7 +278,7 @@ class PerLatencySolver {
     if (sumHi <= B) {
       for (let i = 0; i < this.k; i++) {
         this.b[i] = this.bHi[i]!;
-        if (!this.fixed[i]) this.u[i] = this.cs[i]!.uHi;
+        if (!this.fixed[i]) this.u[i] = this.kept(i, this.bHi[i]!);
       }
       const kept = this.keptSum();
       return { keptUpper: kept, keptBound: kept, logMu: NaN };

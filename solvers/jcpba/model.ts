@@ -129,6 +129,14 @@ function baseLimit(model: RateModel, c: number): number {
   return isCurve(model) ? c * model.slopeAtZero : c / Math.LN2;
 }
 
+/**
+ * The bandwidth beyond which the rate no longer grows: c / linearBelow for a curve that is a chord
+ * from the origin below `linearBelow` (r(b) = c S'(0) for b >= c / linearBelow), else Infinity.
+ */
+export function saturationBandwidthHz(model: RateModel, snrHz: number): number {
+  return isCurve(model) && model.linearBelow && model.linearBelow > 0 ? snrHz / model.linearBelow : Infinity;
+}
+
 /** The uplink rate function of a rate model (with an optional SNR ceiling per call). */
 export function rateFunction(model: RateModel = 'shannon'): RateFunction {
   if (!isCurve(model)) {
@@ -265,6 +273,8 @@ export function bandwidthForRateHz(
  */
 function curveInverse(S: SpectralEfficiencyCurve, rate: number, c: number): number {
   const limit = baseLimit(S, c);
+  // A chord from the origin reaches the limit at c / linearBelow: the least bandwidth for it.
+  if (S.linearBelow && S.linearBelow > 0 && rate >= limit * (1 - 1e-12)) return rate <= limit * (1 + 1e-12) ? c / S.linearBelow : Infinity;
   if (!(rate < limit)) return Infinity;
   let lo = Number.isFinite(S.max) && S.max > 0 ? rate / S.max : rate / limit;
   let hi = Math.max(2 * lo, 1e-300);

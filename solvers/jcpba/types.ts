@@ -69,6 +69,11 @@ export interface SpectralEfficiencyCurve {
   readonly slopeAtZero: number;
   /** sup_x S(x) (Infinity if unbounded). */
   readonly max: number;
+  /**
+   * S(x) = S'(0) x exactly on [0, linearBelow] (a chord from the origin; 0 if none): then the rate
+   * reaches its limit c S'(0) at the finite bandwidth c / linearBelow and stays there.
+   */
+  readonly linearBelow?: number;
 }
 
 export type RateModel = RateModelName | SpectralEfficiencyCurve;

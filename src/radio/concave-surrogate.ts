@@ -20,6 +20,8 @@ export interface ConcaveCurve {
   curvature(x: number): number;
   readonly slopeAtZero: number;
   readonly max: number;
+  /** The first vertex after the origin: the surrogate is linear (a chord) below it. */
+  readonly linearBelow: number;
   /** Hull vertices (x, S), x increasing, starting at (0, 0). */
   readonly xs: readonly number[];
   readonly ys: readonly number[];
@@ -94,5 +96,6 @@ export function concaveSurrogate(name: string, se: (x: number) => number, breakp
     },
     slopeAtZero: slopeOf(0),
     max: hy[m - 1]!,
+    linearBelow: m > 1 ? hx[1]! : 0,
   };
 }
