@@ -76,6 +76,35 @@ export function splitProportional(totalHz: number, weights: readonly number[]): 
   return weights.map((w) => (totalHz * w) / sum);
 }
 
+/**
+ * B w_k / sum w, with share k never above caps[k]: water-filling (a capped client keeps its cap and
+ * the rest is re-split among the others in proportion to their weights). Entries with weight 0
+ * get 0; bandwidth nobody can use stays unallocated.
+ */
+export function cappedSplit(totalHz: number, weights: readonly number[], caps: readonly number[]): number[] {
+  const out = weights.map(() => 0);
+  const open = new Set(weights.map((_, i) => i).filter((i) => weights[i]! > 0));
+  let left = totalHz;
+  for (;;) {
+    let sumW = 0;
+    for (const i of open) sumW += weights[i]!;
+    if (open.size === 0 || sumW === 0 || !(left > 0)) return out;
+    let capped = false;
+    for (const i of open) {
+      if ((left * weights[i]!) / sumW >= caps[i]!) {
+        out[i] = caps[i]!;
+        left -= caps[i]!;
+        open.delete(i);
+        capped = true;
+      }
+    }
+    if (!capped) {
+      for (const i of open) out[i] = (left * weights[i]!) / sumW;
+      return out;
+    }
+  }
+}
+
 /** Throws unless `alloc` has one finite, non-negative entry per client and sums to at most the band. */
 export function checkAllocation(alloc: readonly number[], input: AllocationInput, who = 'allocator'): void {
   if (alloc.length !== input.clients.length) {
@@ -108,6 +137,8 @@ export interface SharedUpload {
   interferenceAt?: (bandwidthHz: number) => number;
   /** Known in advance never to complete (see `linkRateUpperBoundBps`): it takes no share. */
   noLink?: boolean;
+  /** The most bandwidth worth giving it (its rate falls beyond, `Radio.usefulShareHz`); default Infinity. */
+  maxShareHz?: number;
 }
 
 export interface ReassignOptions {
@@ -202,14 +233,18 @@ export function sharedUploadTimeline(uploads: readonly SharedUpload[], opts: Rea
     else t = Math.min(t, u.startS);
   }
 
+  // Useful-share caps (whole PRBs with a numerology, so that rounding stays within them).
+  const caps = uploads.map((u) => {
+    const c = u.maxShareHz ?? Infinity;
+    return prb && c < Infinity ? Math.max(1, Math.floor(c / prb.prbHz + 1e-9)) * prb.prbHz : c;
+  });
+
   // Fixed split: the initial shares (whole PRBs if any), and the queue of those left without a PRB.
   const queue: number[] = [];
   if (fixed) {
-    let sumW = 0;
-    for (let i = 0; i < n; i++) if (state[i] !== NOLINK) sumW += uploads[i]!.weight;
-    const cont = uploads.map((u, i) =>
-      state[i] === NOLINK ? 0 : opts.initialSharesHz ? opts.initialSharesHz[i]! : sumW === 0 ? 0 : (B * u.weight) / sumW,
-    );
+    const cont = opts.initialSharesHz
+      ? uploads.map((_, i) => (state[i] === NOLINK ? 0 : Math.min(opts.initialSharesHz![i]!, caps[i]!)))
+      : cappedSplit(B, uploads.map((u, i) => (state[i] === NOLINK ? 0 : u.weight)), caps);
     if (prb) {
       const count = roundToPrbs(cont, prb.prbHz, prb.count, startOrder);
       for (let i = 0; i < n; i++) bw[i] = count[i]! * prb.prbHz;
@@ -221,10 +256,8 @@ export function sharedUploadTimeline(uploads: readonly SharedUpload[], opts: Rea
 
   /** Reassignment: the split among the current sharers. */
   const resplit = (): void => {
-    let sumW = 0;
     const sharing = (i: number) => state[i] === ACTIVE || (!activeOnly && state[i] === WAITING);
-    for (let i = 0; i < n; i++) if (sharing(i)) sumW += uploads[i]!.weight;
-    const cont = uploads.map((u, i) => (sharing(i) && sumW > 0 ? (B * u.weight) / sumW : 0));
+    const cont = cappedSplit(B, uploads.map((u, i) => (sharing(i) ? u.weight : 0)), caps);
     if (prb) {
       const count = roundToPrbs(cont, prb.prbHz, prb.count, startOrder);
       for (let i = 0; i < n; i++) bw[i] = count[i]! * prb.prbHz;
@@ -321,7 +354,7 @@ export function sharedUploadTimeline(uploads: readonly SharedUpload[], opts: Rea
           if (fixed && prb && queue.length > 0) {
             // Its PRBs go to the first client waiting for one.
             const j = queue.shift()!;
-            bw[j] = bw[i]!;
+            bw[j] = Math.min(bw[i]!, caps[j]!);
           }
           continue;
         }

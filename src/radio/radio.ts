@@ -9,6 +9,7 @@
 import { RandomStream } from '../random/index.js';
 import { dbToLinear, linearToDb } from '../scenario/units.js';
 import {
+  cappedSplit,
   checkAllocation,
   sharedUploadTimeline,
   splitProportional,
@@ -132,6 +133,13 @@ export interface Radio {
   ergodicSpectralEfficiency(link: Link, meanSnr: number): number;
   /** Can `bits` never leave this client within the no-link horizon, even on the whole band? */
   uplinkHopeless(client: number, round: number, bits: number): boolean;
+  /**
+   * The most uplink bandwidth worth giving a client: the share (whole PRBs with a numerology)
+   * that maximises its mean rate b E[SE(SINR(b) X)] (Infinity for Shannon without outage, whose
+   * rate grows with b). Beyond it a power-limited client's SINR falls below the next MCS or cut
+   * and its rate drops; a scheduler that knows the power headroom (TS 38.213 Sec. 7.7) stops there.
+   */
+  usefulShareHz(client: number, round: number): number;
   /** Upload over the client's uplink fading at a fixed share `bandwidthHz`. */
   uploadTimeline(p: { client: number; round?: number; startS: number; bits: number; bandwidthHz: number; deadlineS?: number }): TransferResult;
   /** Unicast download to one client at `bandwidthHz` and `txPowerW` of the base station. */
@@ -317,6 +325,30 @@ export function buildRadio(config: WirelessNetwork, seed: number, clients: reado
   const uplinkHopeless = (i: number, round: number, bits: number): boolean =>
     hopeless(bits, uplinkB, (client(i).txPowerW * largeScaleGain(i, round)) / uplinkNoise, uplinkLink);
 
+  const usefulCache = new Map<number, { round: number; hz: number }>();
+  const usefulShareHz = (i: number, round: number): number => {
+    if (uplinkLink.kind === 'shannon' && outageSnrLinear === 0) return Infinity;
+    const hit = usefulCache.get(i);
+    if (hit && hit.round === round) return hit.hz;
+    const se = (snr: number) => (spec.model === 'rayleigh' ? ergodicSe(uplinkLink, snr) : blockSpectralEfficiency(uplinkLink, snr, outageSnrLinear));
+    const cands = numerology
+      ? Array.from({ length: numerology.uplinkPrbs }, (_, n) => (n + 1) * numerology.prbHz)
+      : Array.from({ length: 161 }, (_, j) => uplinkB * 2 ** (-(160 - j) / 8));
+    let best = 0;
+    let hz = uplinkB;
+    for (const b of cands) {
+      const budget = radio.uplinkBudget(i, round, b);
+      const r = b * se(budget.sinr);
+      if (r > best * (1 + 1e-9)) {
+        best = r;
+        hz = b;
+      }
+    }
+    if (best === 0) hz = uplinkB;
+    usefulCache.set(i, { round, hz });
+    return hz;
+  };
+
   const sharedUpload = (u: RoundUpload, round: number, weight: number): SharedUpload => ({
     startS: u.startS,
     bits: u.bits,
@@ -327,6 +359,7 @@ export function buildRadio(config: WirelessNetwork, seed: number, clients: reado
     powerAt: pc ? (b) => txPowerW(u.client, round, b) : undefined,
     interferenceAt: interference ? (b) => interferenceW(u.client, round, b) : undefined,
     noLink: uplinkHopeless(u.client, round, u.bits),
+    maxShareHz: usefulShareHz(u.client, round),
   });
 
   const radio: Radio = {
@@ -376,6 +409,7 @@ export function buildRadio(config: WirelessNetwork, seed: number, clients: reado
     },
 
     uplinkHopeless,
+    usefulShareHz,
 
     uploadTimeline({ client: i, round = 0, startS, bits, bandwidthHz, deadlineS }) {
       if (uplinkHopeless(i, round, bits)) return noLinkResult(startS);
@@ -435,20 +469,22 @@ export function buildRadio(config: WirelessNetwork, seed: number, clients: reado
         let j = 0;
         return uploads.map((_, k) => (doomed[k] ? 0 : hz[j++]!));
       };
+      // No client gets more than its useful share (water-filling the rest among the others).
+      const caps = uploads.map((u) => usefulShareHz(u.client, round));
       let shares: number[];
       if (given) {
-        shares = uploads.map((_, k) => (doomed[k] ? 0 : given[k]!));
+        shares = uploads.map((_, k) => (doomed[k] ? 0 : Math.min(given[k]!, caps[k]!)));
       } else if (policy.split === 'equal' || (active && policy.split === 'allocator')) {
         // (Async without a planner's shares: an allocator policy falls back to the equal split.)
-        shares = spread(live.map(() => B / Math.max(1, live.length)));
+        shares = cappedSplit(B, uploads.map((_, k) => (doomed[k] ? 0 : 1)), caps);
       } else if (policy.split === 'proportional') {
-        shares = spread(splitProportional(B, live.map((u) => u.weight ?? u.bits)));
+        shares = cappedSplit(B, uploads.map((u, k) => (doomed[k] ? 0 : (u.weight ?? u.bits))), caps);
       } else {
         if (!allocator) throw new Error(`bandwidthPolicy "${config.bandwidthPolicy}" needs a bandwidth allocator from the method`);
         const input = radio.allocationInput(round, live);
         const alloc = live.length > 0 ? allocator.allocate(input) : [];
         checkAllocation(alloc, input, `allocator "${allocator.name}"`);
-        shares = spread(alloc);
+        shares = spread(alloc).map((b, k) => Math.min(b, caps[k]!));
       }
       const reassign = active || policy.reassign;
       if (!reassign && !numerology) {

@@ -92,11 +92,21 @@ describe('link models by hand (fading none, fixed distance)', () => {
     expect(r.client.prbs).toBe(51);
     const want = (8 * DOWN) / (b * 7.4063 * 0.9) + FLOPS / SPEED + (8 * UP) / (b * 2.1602 * 0.9);
     expect(rel(r.round.round_latency_s, want)).toBeLessThan(1e-9);
-    // Table 5.1.3.1-1 at BLER 1%: 9.6793 dB is MCS 14's threshold (2.1602) and the SINR is below
-    // it: MCS 13 (1.9141); downlink above 23.54 dB: MCS 28 (5.5547).
+    // Table 5.1.3.1-1 at BLER 1%: on all 51 PRBs the SINR is below MCS 14's 9.6793 dB (MCS 13,
+    // 1.9141), but on n PRBs it is 51/n times higher: the client takes the PRB count with the
+    // highest rate n SE (its useful share). MCS 13..16 thresholds and efficiencies of the table:
     expect(10 * Math.log10(up)).toBeLessThan(9.6793);
+    const mcs = [[8.78, 1.9141], [9.6793, 2.1602], [10.53, 2.4063], [11.0731, 2.5703]] as const;
+    let best = { n: 0, se: 0 };
+    for (const [th, se] of mcs) {
+      const n = Math.min(51, Math.floor((51 * up) / lin(th)));
+      if (n * se > best.n * best.se) best = { n, se };
+    }
+    expect(best.n).toBeLessThan(51);
     const r64 = await one({ numerology: { scs: '30 kHz' }, linkModel: { kind: 'nr-mcs', table: '64qam', blerTarget: 0.01 } }, { distance: `${d} m` });
-    const want64 = (8 * DOWN) / (b * 5.5547 * 0.99) + FLOPS / SPEED + (8 * UP) / (b * 1.9141 * 0.99);
+    expect(r64.client.prbs).toBe(best.n);
+    // Downlink above 23.54 dB: MCS 28 (5.5547) on the whole band.
+    const want64 = (8 * DOWN) / (b * 5.5547 * 0.99) + FLOPS / SPEED + (8 * UP) / (best.n * 360e3 * best.se * 0.99);
     expect(rel(r64.round.round_latency_s, want64)).toBeLessThan(1e-9);
   });
 

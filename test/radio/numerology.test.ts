@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadObject } from '../helpers/scenario.js';
 import { runScenario } from '../../src/simulation/scenario.js';
-import { prbBandwidthHz, prbCount, roundToPrbs } from '../../src/radio/index.js';
+import { buildRadio, cappedSplit, prbBandwidthHz, prbCount, roundToPrbs, type WirelessNetwork } from '../../src/radio/index.js';
 
 describe('TS 38.101-1 Table 5.3.2-1 and the PRB size', () => {
   it('spot values of N_RB and 12-subcarrier PRBs', () => {
@@ -144,5 +144,28 @@ describe('more clients than PRBs', () => {
       expect(prbs).toBeLessThanOrEqual(24); // 10 MHz at 30 kHz
       expect(run.rounds.find((r) => r.round === round)!.planned_latency_s).not.toBeNull();
     }
+  });
+});
+
+describe('useful share: a power-limited client is not given PRBs that lower its rate', () => {
+  it('cappedSplit water-fills around the caps', () => {
+    expect(cappedSplit(9, [1, 1, 1], [1, Infinity, Infinity])).toEqual([1, 4, 4]);
+    expect(cappedSplit(9, [1, 2, 0], [10, 2, 5])).toEqual([7, 2, 0]);
+    expect(cappedSplit(9, [1, 1], [2, 3])).toEqual([2, 3]); // the rest stays unused
+  });
+
+  it('the useful share maximises n SE(SINR(n)) over whole PRBs (fading none, nr-mcs)', () => {
+    const cfg = loadObject({ ...base(1), network: { type: 'wireless', bandwidth: '20 MHz', numerology: { scs: '30 kHz' }, linkModel: { kind: 'nr-mcs', blerTarget: 0.01 }, shadowing: { sigma: 0 }, fading: 'none' } }).scenario.network as WirelessNetwork;
+    const radio = buildRadio(cfg, 1, [{ distanceM: 325, txPowerW: 0.2 }]);
+    // Hand argmax: SINR on n PRBs is 51/n times the SINR on 51; SE from the 64QAM table at 1%.
+    const se = (x: number) => radio.uplinkLink.spectralEfficiency(x);
+    const s51 = radio.uplinkBudget(0, 1, 51 * 360e3).sinr;
+    let best = { n: 0, r: 0 };
+    for (let n = 1; n <= 51; n++) if (n * se((s51 * 51) / n) > best.r * (1 + 1e-9)) best = { n, r: n * se((s51 * 51) / n) };
+    expect(best.n).toBeLessThan(51);
+    expect(radio.usefulShareHz(0, 1)).toBe(best.n * 360e3);
+    // Shannon without outage keeps growing with the band: no cap.
+    const sh = buildRadio({ ...cfg, linkModel: { kind: 'shannon' } }, 1, [{ distanceM: 325, txPowerW: 0.2 }]);
+    expect(sh.usefulShareHz(0, 1)).toBe(Infinity);
   });
 });
