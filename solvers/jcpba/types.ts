@@ -2,6 +2,7 @@
  * Types of the JCPBA allocator (joint client-specific pruning and bandwidth allocation).
  * Everything is in SI units; `parseInstance` (schema.ts) converts the file's dBm fields.
  */
+import type { SpectralEfficiencyCurve } from '../../src/radio/concave-surrogate.js';
 
 /** One client k of the JCPBA problem (symbols of shared/specs/jcpba.md in brackets). */
 export interface JcpbaClient {
@@ -54,27 +55,10 @@ export type RateModelName = (typeof RATE_MODELS)[number];
 
 /**
  * Extension (simulation only, not in instance files): a concave, nondecreasing spectral-efficiency
- * curve S with S(0) = 0 (bit/s/Hz at mean SNR x, linear); a share b then carries r(b) = b S(c / b),
- * the perspective of S, which is increasing and concave in b: all the solvers need (README).
- * The simulation builds it as a concave surrogate of its link model (src/radio/concave-surrogate.ts).
+ * curve S with S(0) = 0; a share b then carries r(b) = b S(c / b) (README). Defined beside the
+ * simulation's concave surrogates, which implement it (src/radio/concave-surrogate.ts).
  */
-export interface SpectralEfficiencyCurve {
-  readonly name: string;
-  value(x: number): number;
-  /** S'(x) (the right derivative where S has a kink). */
-  slope(x: number): number;
-  /** S''(x) (0 on a piecewise-linear curve). */
-  curvature(x: number): number;
-  /** S'(0) = lim S(x) / x: the rate of infinite bandwidth is c S'(0). */
-  readonly slopeAtZero: number;
-  /** sup_x S(x) (Infinity if unbounded). */
-  readonly max: number;
-  /**
-   * S(x) = S'(0) x exactly on [0, linearBelow] (a chord from the origin; 0 if none): then the rate
-   * reaches its limit c S'(0) at the finite bandwidth c / linearBelow and stays there.
-   */
-  readonly linearBelow?: number;
-}
+export type { SpectralEfficiencyCurve };
 
 export type RateModel = RateModelName | SpectralEfficiencyCurve;
 

@@ -12,14 +12,32 @@
  * whole smooth concave parts). Planned and realised latencies are reported side by side
  * (`planned_latency_s` / `round_latency_s`), so the surrogate's optimism stays visible.
  */
+import { lastAtOrBelow } from './link-abstraction.js';
 
-export interface ConcaveCurve {
+/**
+ * A concave, nondecreasing spectral-efficiency curve S with S(0) = 0 (bit/s/Hz at mean SNR x,
+ * linear): a share b then carries r(b) = b S(c / b), the perspective of S, increasing and concave
+ * in b. The JCPBA solvers accept it as a rate model (solvers/jcpba/types.ts, solvers/README.md).
+ */
+export interface SpectralEfficiencyCurve {
   readonly name: string;
   value(x: number): number;
+  /** S'(x) (the right derivative where S has a kink). */
   slope(x: number): number;
+  /** S''(x) (0 on a piecewise-linear curve). */
   curvature(x: number): number;
+  /** S'(0) = lim S(x) / x: the rate of infinite bandwidth is c S'(0). */
   readonly slopeAtZero: number;
+  /** sup_x S(x) (Infinity if unbounded). */
   readonly max: number;
+  /**
+   * S(x) = S'(0) x exactly on [0, linearBelow] (a chord from the origin; 0 if none): then the rate
+   * reaches its limit c S'(0) at the finite bandwidth c / linearBelow and stays there.
+   */
+  readonly linearBelow?: number;
+}
+
+export interface ConcaveCurve extends SpectralEfficiencyCurve {
   /** The first vertex after the origin: the surrogate is linear (a chord) below it. */
   readonly linearBelow: number;
   /** Hull vertices (x, S), x increasing, starting at (0, 0). */
@@ -67,17 +85,8 @@ export function concaveSurrogate(name: string, se: (x: number) => number, breakp
   hx.length = top + 1;
   hy.length = top + 1;
   const m = hx.length;
-  const segment = (x: number): number => {
-    // Index j of the segment [x_j, x_{j+1}) holding x (m - 1 past the last vertex).
-    let lo = 0;
-    let hi = m - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (hx[mid]! <= x) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
+  // Index j of the segment [x_j, x_{j+1}) holding x (m - 1 past the last vertex).
+  const segment = (x: number): number => lastAtOrBelow(hx, x);
   const slopeOf = (j: number): number => (j >= m - 1 ? 0 : (hy[j + 1]! - hy[j]!) / (hx[j + 1]! - hx[j]!));
   return {
     name,

@@ -69,3 +69,15 @@ export const shannonLink: LinkAbstraction = {
 export function blockSpectralEfficiency(link: LinkAbstraction, snr: number, cutSnr = 0): number {
   return snr < cutSnr ? 0 : link.spectralEfficiency(snr);
 }
+
+/** Index of the last entry of the nondecreasing `sorted` that is <= x (0 if none is). */
+export function lastAtOrBelow(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (sorted[mid]! <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

@@ -27,7 +27,7 @@
  * (dB, one per MCS) instead.
  */
 import { dbToLinear } from '../scenario/units.js';
-import type { LinkAbstraction } from './link-abstraction.js';
+import { lastAtOrBelow, type LinkAbstraction } from './link-abstraction.js';
 
 export interface McsEntry {
   /** Modulation order Qm. */
@@ -128,15 +128,8 @@ export function nrMcsLink(p: NrMcsParams): LinkAbstraction {
   const n = th.length;
   const se = (snr: number): number => {
     if (!(snr >= th[0]!)) return 0;
-    // Highest m with th[m] <= snr (binary search on the nondecreasing thresholds).
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (th[mid]! <= snr) lo = mid;
-      else hi = mid - 1;
-    }
-    return value[lo]!;
+    // Highest m with th[m] <= snr (the thresholds are nondecreasing).
+    return value[lastAtOrBelow(th, snr)]!;
   };
   return {
     kind: 'nr-mcs',
