@@ -4,7 +4,13 @@ import { scenarioStopRules } from '../simulation/stop.js';
 import { describeStop } from '../output/console.js';
 import { traceRun } from '../training/trace.js';
 
-/** Check the scenario and the files it points to (device file, loss trace); print a one-line summary. */
+import { radioWarnings } from '../radio/validity.js';
+
+/**
+ * Check the scenario and the files it points to (device file, loss trace); print a one-line
+ * summary. Models used outside their sources' range (src/radio/validity.ts) are warnings on
+ * stderr: exit 0.
+ */
 export function validateCommand(file: string): void {
   const loaded = loadScenario(file);
   const { scenario } = loaded;
@@ -16,6 +22,9 @@ export function validateCommand(file: string): void {
     } catch (e) {
       throw asInputError(loaded, e);
     }
+  }
+  if (scenario.network.type === 'wireless') {
+    for (const w of radioWarnings(scenario.network, clients, scenario.seed)) process.stderr.write(`${file}: warning: ${w}\n`);
   }
   process.stdout.write(
     `${file}: ok (scenario "${scenario.name}", ${clients.length} clients, stop: ${describeStop(scenarioStopRules(scenario))}, methods: ${scenario.methods.map((m) => m.label).join(', ')})\n`,

@@ -20,10 +20,15 @@ export interface DroppedCounts {
   /** Stale updates discarded: none today (stale updates are down-weighted, status `stale`). */
   dropped_stale: number;
   dropped_infeasible: number;
+  /** The link could not carry the transfer (src/radio: below the link model's range, or hopeless). */
+  dropped_no_link: number;
+  /** Still waiting for a PRB when a deadline round ended (src/radio/numerology.ts). */
+  dropped_no_prb: number;
 }
 
 export const DROPPED_COLUMNS: (keyof DroppedCounts)[] = [
   'dropped_oom', 'dropped_dropout', 'dropped_late', 'dropped_unavailable', 'dropped_stale', 'dropped_infeasible',
+  'dropped_no_link', 'dropped_no_prb',
 ];
 
 /** One row per method x round. */
@@ -48,7 +53,12 @@ export interface RoundRecord extends DroppedCounts {
   loss_model: string;
 }
 
-export type ClientStatus = 'ok' | 'oom' | 'dropout' | 'unavailable' | 'late' | 'infeasible' | 'stale';
+/**
+ * `no-link`: the radio link cannot carry the transfer within the no-link horizon (src/radio,
+ * `isHopeless`), or it stopped at the block guard; `no-prb`: the client waited for a PRB and
+ * never got one before the round ended.
+ */
+export type ClientStatus = 'ok' | 'oom' | 'dropout' | 'unavailable' | 'late' | 'infeasible' | 'stale' | 'no-link' | 'no-prb';
 
 /** One row per method x round x client. */
 export interface ClientRecord {
@@ -62,8 +72,18 @@ export interface ClientRecord {
   pathloss_db: number | null;
   shadowing_db: number | null;
   fading_gain: number | null;
+  /** Mean uplink SNR at the client's first share, without interference (controlled power). */
   snr_db: number | null;
+  /** Mean uplink SINR at that share, interference included. */
+  sinr_db: number | null;
+  /** The client's first non-zero uplink share, Hz. */
   bandwidth_hz: number | null;
+  /** PRBs of that share (with a numerology), else null. */
+  prbs: number | null;
+  /** Time spent waiting for a first share (a PRB), s; 0 without waiting. */
+  wait_s: number | null;
+  /** Mean uplink transmit power over the airtime (energy / airtime), dBm. */
+  tx_power_dbm: number | null;
   rate_bps: number | null;
   t_download_s: number | null;
   t_compute_s: number | null;
@@ -147,7 +167,7 @@ export const ROUND_COLUMNS: (keyof RoundRecord)[] = [
 
 export const CLIENT_COLUMNS: (keyof ClientRecord)[] = [
   'method', 'replication', 'round', 'client', 'client_id', 'status', 'distance_m', 'pathloss_db', 'shadowing_db',
-  'fading_gain', 'snr_db', 'bandwidth_hz', 'rate_bps', 't_download_s', 't_compute_s', 't_upload_s',
+  'fading_gain', 'snr_db', 'sinr_db', 'bandwidth_hz', 'prbs', 'wait_s', 'tx_power_dbm', 'rate_bps', 't_download_s', 't_compute_s', 't_upload_s',
   't_done_s', 'energy_j', 'flops', 'memory_bytes', 'upload_bytes', 'download_bytes', 'rho', 'timing_model',
 ];
 

@@ -15,5 +15,7 @@ export function droppedCounts(statuses: readonly ClientStatus[]): DroppedCounts 
     dropped_unavailable: n('unavailable'),
     dropped_stale: 0,
     dropped_infeasible: n('infeasible'),
+    dropped_no_link: n('no-link'),
+    dropped_no_prb: n('no-prb'),
   };
 }

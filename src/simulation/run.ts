@@ -156,8 +156,9 @@ async function runRounds(opts: MethodRunOptions): Promise<MethodRunResult> {
     const deadlineS = protocol.mode === 'deadline' ? t0 + protocol.deadline! : undefined;
     const downs = links.download(round, active.map((c) => ({ client: c.index, bytes: plan.loads[c.index]!.downloadBytes, startS: t0 })), deadlineS);
     const computeS = active.map((c) => plan.loads[c.index]!.flops / c.flopsPerS);
-    // A client whose download or compute ends past the deadline never starts its upload.
-    const uploading = active.map((_, i) => deadlineS === undefined || downs[i]!.endS + computeS[i]! < deadlineS);
+    // A client whose download never ends (no link), or whose download or compute ends past the
+    // deadline, never starts its upload.
+    const uploading = active.map((_, i) => Number.isFinite(downs[i]!.endS) && (deadlineS === undefined || downs[i]!.endS + computeS[i]! < deadlineS));
     const upIdx = active.map((_, i) => i).filter((i) => uploading[i]);
     const upRes = links.upload(
       round,
@@ -211,7 +212,7 @@ async function runRounds(opts: MethodRunOptions): Promise<MethodRunResult> {
       const eCompute = computeEnergyJ(c, load.flops * (tCompute > 0 ? computeSpentS / tCompute : 0), computeSpentS);
       const eTx = up.airtimeS > 0 ? up.energyJ * (airSpentS / up.airtimeS) : 0;
       const rec: ClientRecord = {
-        ...blankRecord(opts, round, c, ok ? 'ok' : 'late', load),
+        ...blankRecord(opts, round, c, ok ? 'ok' : (down.failure ?? up.failure ?? 'late'), load),
         ...up.channel,
         rate_bps: up.rateBps,
         t_download_s: Number.isFinite(down.endS) ? down.endS - t0 : null,
@@ -280,6 +281,7 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
   const clientRecords: ClientRecord[] = [];
   // One plan for the whole run: loads do not change with rounds in async mode.
   const plan = planner.plan(1, 0, clients);
+  const shared = links.sharedUplink?.(env);
   let version = 0;
   let lastAggS = 0;
   let done = false;
@@ -312,13 +314,23 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
           }
           const startVersion = version;
           const down = links.download(version + 1, [{ client: c.index, bytes: load!.downloadBytes, startS: t0 }])[0]!;
+          if (!Number.isFinite(down.endS)) {
+            cycleRecords.push(blankRecord(opts, version + 1, c, down.failure ?? 'late', load));
+            return;
+          }
           yield env.timeout(down.endS - env.now);
           const tCompute = load!.flops / c.flopsPerS;
           yield env.timeout(tCompute);
-          const bw = plan.bandwidthHz ? [plan.bandwidthHz[c.index]!] : undefined;
-          const up = links.upload(version + 1, [{ client: c.index, bytes: load!.uploadBytes, startS: env.now }], bw)[0]!;
-          if (!Number.isFinite(up.endS)) return;
-          yield env.timeout(up.endS - env.now);
+          // Uploads in flight share the band (unless the planner fixed each client's share).
+          const request = { client: c.index, bytes: load!.uploadBytes, startS: env.now };
+          const up: TransferResult = plan.bandwidthHz || !shared
+            ? links.upload(version + 1, [request], plan.bandwidthHz ? [plan.bandwidthHz[c.index]!] : undefined)[0]!
+            : ((yield shared.upload(version + 1, request)) as TransferResult);
+          if (!Number.isFinite(up.endS)) {
+            cycleRecords.push({ ...blankRecord(opts, version + 1, c, up.failure ?? 'late', load), ...up.channel });
+            return;
+          }
+          if (up.endS > env.now) yield env.timeout(up.endS - env.now);
           if (done) return;
           const rec: ClientRecord = {
             ...blankRecord(opts, 0, c, 'ok', load),

@@ -28,7 +28,10 @@ describe('wirelessNetworkSchema', () => {
     expect(c.shadowing).toEqual({ sigma: 8, mode: 'per-client' });
     expect(c.fading).toEqual({ model: 'rayleigh', coherenceTime: 0.01 });
     expect(c.noise.psd).toBeCloseTo(dbmToWatts(-174), 30);
-    expect(c.noise.figure).toBe(9);
+    // No shared figure: the uplink uses the base station's 5 dB, the downlink the handset's 9 dB.
+    expect(c.noise.figure).toBeUndefined();
+    expect(c.linkModel).toEqual({ kind: 'shannon' });
+    expect(c.downlink.coding).toBe('per-block');
     expect(c.bandwidthPolicy).toBe('equal');
   });
   it('parses the documented example with units', () => {
@@ -62,8 +65,12 @@ describe('buildRadio', () => {
     const r = radio({ shadowing: { sigma: 0 } });
     expect(r.pathLossDb(0)).toBeCloseTo(90.5, 12);
     expect(r.largeScaleGain(0)).toBeCloseTo(dbToLinear(-90.5), 20);
-    // 0.2 W = 23.0103 dBm; noise -174 + 9 + 73.0103 = -91.9897 dBm; SNR = 23.0103 - 90.5 + 91.9897 = 24.5 dB.
-    expect(r.snrDb(0)).toBeCloseTo(24.5, 10);
+    // 0.2 W = 23.0103 dBm; uplink noise (BS, 5 dB) -174 + 5 + 73.0103 = -95.9897 dBm;
+    // SNR = 23.0103 - 90.5 + 95.9897 = 28.5 dB. Downlink (UE, 9 dB) at 46 dBm: 46 - 90.5 + 91.9897.
+    expect(r.snrDb(0)).toBeCloseTo(28.5, 10);
+    expect(r.snrDb(0, { link: 'downlink' })).toBeCloseTo(46 - 90.5 + 91.98970004336019, 10);
+    // A shared `noise.figure` still sets both links (older scenarios).
+    expect(radio({ shadowing: { sigma: 0 }, noise: { figure: '9 dB' } }).snrDb(0)).toBeCloseTo(24.5, 10);
     const sh = radio();
     expect(sh.largeScaleGain(1)).toBeCloseTo(dbToLinear(-(sh.pathLossDb(1) + sh.shadowingDb(1))), 25);
   });

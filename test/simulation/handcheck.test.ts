@@ -86,7 +86,7 @@ describe('hand-checkable scenario', () => {
     expect(header(toCsv(run.rounds, ROUND_COLUMNS))).toEqual([
       'method', 'replication', 'round', 'sim_time_s', 'round_latency_s', 'planned_latency_s', 'train_loss', 'test_loss',
       'bytes_up', 'bytes_down', 'energy_j', 'participants', 'dropped',
-      'dropped_oom', 'dropped_dropout', 'dropped_late', 'dropped_unavailable', 'dropped_stale', 'dropped_infeasible',
+      'dropped_oom', 'dropped_dropout', 'dropped_late', 'dropped_unavailable', 'dropped_stale', 'dropped_infeasible', 'dropped_no_link', 'dropped_no_prb',
       'rho_mean', 'timing_model', 'loss_model',
     ]);
     expect(header(toCsv(run.clients, CLIENT_COLUMNS))).toContain('t_upload_s');

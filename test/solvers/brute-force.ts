@@ -5,9 +5,10 @@
  * written out from solvers/README.md), so nothing here comes from the solvers.
  */
 import type { JcpbaInstance } from '../../solvers/jcpba/types.js';
-import { clientLatency, memoryFloor, rounds } from './oracle.js';
+import { clientLatency, memoryFloor, rateOf, rounds, type RateFn } from './oracle.js';
 
-export function bruteForce(inst: JcpbaInstance): number {
+/** `rate`: the oracle's rate of the instance's model, unless a test passes its own hand-written one. */
+export function bruteForce(inst: JcpbaInstance, rate: RateFn = rateOf(inst)): number {
   const K = inst.clients.length;
   const floors = inst.clients.map(memoryFloor);
   const dims = 2 * K - 1;
@@ -21,7 +22,7 @@ export function bruteForce(inst: JcpbaInstance): number {
     for (let k = 0; k < K; k++) {
       const b = k < K - 1 ? rest * x[K + k]! : rest;
       rest -= b;
-      t = Math.max(t, clientLatency(inst, k, x[k]!, b));
+      t = Math.max(t, clientLatency(inst, k, x[k]!, b, rate));
     }
     const j = rounds(inst, x) * t;
     return Number.isNaN(j) ? Infinity : j;

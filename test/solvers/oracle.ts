@@ -71,11 +71,17 @@ export function memoryFloor(c: JcpbaClient): number {
   return Math.max(0, 1 - free / c.prunableMemoryBytes);
 }
 
-/** T_k = d_k + (C0 + (1 - rho) C1) / F + (S0 + (1 - rho) S1) / r_k(b). */
-export function clientLatency(inst: JcpbaInstance, k: number, rho: number, b: number): number {
+/** A rate r(b, p, g, N0) in bit/s. */
+export type RateFn = (b: number, p: number, g: number, n0: number) => number;
+
+/**
+ * T_k = d_k + (C0 + (1 - rho) C1) / F + (S0 + (1 - rho) S1) / r_k(b); `rate` defaults to the
+ * instance's rate model (a test of another rate model passes its own, written in the test).
+ */
+export function clientLatency(inst: JcpbaInstance, k: number, rho: number, b: number, rate: RateFn = rateOf(inst)): number {
   const c = inst.clients[k]!;
   const bits = c.fixedUploadBits + (1 - rho) * c.prunableUploadBits;
-  return c.downloadS + (c.fixedFlops + (1 - rho) * c.prunableFlops) / c.flopsPerS + bits / rateOf(inst)(b, c.txPowerW, c.channelGain, inst.n0WPerHz);
+  return c.downloadS + (c.fixedFlops + (1 - rho) * c.prunableFlops) / c.flopsPerS + bits / rate(b, c.txPowerW, c.channelGain, inst.n0WPerHz);
 }
 
 /** R(rho) = A / (eps - beta rhobar), rhobar the weight-averaged rate; Infinity where undefined. */
