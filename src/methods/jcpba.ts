@@ -205,12 +205,17 @@ export const jcpba: Method<JcpbaParams> = {
     const n = paramCount(arch);
     const prunable = arch.layers * layerMatmulParams(arch);
     const keep = 1 - rho;
+    const flops = split.fixedFlops + keep * split.prunableFlops;
+    const dense = trainingCost(arch, work, fullFineTuningPlan(arch));
     return {
-      flops: split.fixedFlops + keep * split.prunableFlops,
+      flops,
       memoryBytes: split.fixedMemoryBytes + keep * split.prunableMemoryBytes,
       uploadBytes: split.fixedUploadBytes + keep * split.prunableUploadBytes,
       downloadBytes: n * wireBytes(work),
       trainedParams: n - prunable + keep * prunable,
+      // Pruning removes traffic about as it removes FLOPs (an approximation: rows of the pruned
+      // projections are neither read nor updated).
+      memoryTrafficBytes: (dense.memoryTrafficBytes * flops) / dense.flops,
       split,
     };
   },

@@ -14,6 +14,7 @@ import type { Radio } from '../radio/radio.js';
 import { rayleighErgodicCapacityBpsPerHz, shannonRateBps } from '../radio/rate.js';
 import type { ClientStatus } from '../output/records.js';
 import type { ClientLoad, Planner, RoundPlan, SimClient } from './types.js';
+import { sustainedFlopsPerS } from '../devices/compute.js';
 
 export interface JcpbaPlannerOptions {
   params: JcpbaParams;
@@ -85,7 +86,8 @@ export function jcpbaPlanner(o: JcpbaPlannerOptions): Planner {
       const dS = plannedDownloadS(radio, candidates.map((c) => gain(c, 'downlink')), downloadBits, ergodic);
       const instanceClients: JcpbaClient[] = candidates.map((c, i) => ({
         weight: c.weight,
-        flopsPerS: c.flopsPerS,
+        // The solver's F is the sustained speed; its latency model has no memory-bandwidth bound.
+        flopsPerS: sustainedFlopsPerS(c),
         ...jcpbaSolverFields(splits.get(c.index)!),
         txPowerW: c.txPowerW,
         channelGain: gain(c, 'uplink'),
@@ -109,7 +111,7 @@ export function jcpbaPlanner(o: JcpbaPlannerOptions): Planner {
       candidates.forEach((c, i) => {
         const rho = res.rho[i]!;
         const l = jcpba.load(ctx(c, rho), params);
-        loads[c.index] = { flops: l.flops, memoryBytes: l.memoryBytes, uploadBytes: l.uploadBytes, downloadBytes: l.downloadBytes, rho };
+        loads[c.index] = { flops: l.flops, memoryBytes: l.memoryBytes, uploadBytes: l.uploadBytes, downloadBytes: l.downloadBytes, memoryTrafficBytes: l.memoryTrafficBytes, rho };
         bandwidthHz[c.index] = res.bandwidthHz[i]!;
       });
       return { loads, bandwidthHz, plannedLatencyS: res.roundLatencyS + o.aggregationTimeS, excluded };

@@ -12,6 +12,8 @@
 import { Environment, Interrupt, type SimEvent } from '../engine/index.js';
 import { dropsOut, fitsInMemory, isAvailable } from '../devices/device.js';
 import { computeEnergyJ } from '../radio/energy.js';
+import { computeTimeS } from '../devices/compute.js';
+import { sequentialTransfers } from './sequential.js';
 import type { ClientRecord, ClientStatus, RoundRecord } from '../output/records.js';
 import type { LinkLayer, TransferResult } from './links.js';
 import { NO_CHANNEL } from './links.js';
@@ -36,6 +38,8 @@ export interface MethodRunOptions {
   planner: Planner;
   protocol: RoundProtocol;
   timingModel: string;
+  /** Sync/deadline rounds: `sequential` chains the clients (the method's `schedule`); default parallel. */
+  schedule?: 'parallel' | 'sequential';
   /** What the losses come from (e.g. "tfjs proxy ..."), or "none". */
   lossModel?: string;
   trainer?: Trainer;
@@ -128,18 +132,20 @@ async function runRounds(opts: MethodRunOptions): Promise<MethodRunResult> {
 
     // Physics first (pure functions give exact instants), then the engine plays the timeline.
     const deadlineS = protocol.mode === 'deadline' ? t0 + protocol.deadline! : undefined;
-    const downs = links.download(round, active.map((c) => ({ client: c.index, bytes: plan.loads[c.index]!.downloadBytes, startS: t0 })), deadlineS);
-    const computeS = active.map((c) => plan.loads[c.index]!.flops / c.flopsPerS);
+    const computeS = active.map((c) => computeTimeS(c, plan.loads[c.index]!.flops, plan.loads[c.index]!.memoryTrafficBytes));
+    // A sequential method (FedCyBGD) chains its clients' transfers (src/simulation/sequential.ts).
+    const seq = opts.schedule === 'sequential' ? sequentialTransfers(links, round, t0, active.map((c, i) => ({ client: c.index, ...plan.loads[c.index]!, computeS: computeS[i]!, bandwidthHz: plan.bandwidthHz?.[c.index] })), deadlineS) : null;
+    const downs = seq?.downs ?? links.download(round, active.map((c) => ({ client: c.index, bytes: plan.loads[c.index]!.downloadBytes, startS: t0 })), deadlineS);
     // A client whose download or compute ends past the deadline never starts its upload.
     const uploading = active.map((_, i) => deadlineS === undefined || downs[i]!.endS + computeS[i]! < deadlineS);
-    const upIdx = active.map((_, i) => i).filter((i) => uploading[i]);
+    const upIdx = active.map((_, i) => i).filter((i) => uploading[i] && !seq);
     const upRes = links.upload(
       round,
       upIdx.map((i) => ({ client: active[i]!.index, bytes: plan.loads[active[i]!.index]!.uploadBytes, startS: downs[i]!.endS + computeS[i]! })),
       plan.bandwidthHz ? upIdx.map((i) => plan.bandwidthHz![active[i]!.index]!) : undefined,
       deadlineS,
     );
-    const ups: TransferResult[] = active.map((c) => ({ client: c.index, endS: Infinity, airtimeS: 0, rateBps: 0, energyJ: 0, channel: NO_CHANNEL }));
+    const ups: TransferResult[] = seq?.ups ?? active.map((c) => ({ client: c.index, endS: Infinity, airtimeS: 0, rateBps: 0, energyJ: 0, channel: NO_CHANNEL }));
     upIdx.forEach((i, k) => (ups[i] = upRes[k]!));
 
     const finished = new Set<number>();
@@ -188,7 +194,7 @@ async function runRounds(opts: MethodRunOptions): Promise<MethodRunResult> {
         ...blankRecord(opts, round, c, ok ? 'ok' : 'late', load),
         ...up.channel,
         rate_bps: up.rateBps,
-        t_download_s: Number.isFinite(down.endS) ? down.endS - t0 : null,
+        t_download_s: Number.isFinite(down.endS) ? down.endS - (seq?.downStartS[i] ?? t0) : null,
         t_compute_s: tCompute,
         t_upload_s: Number.isFinite(up.endS) ? up.endS - computeDoneS : null,
         t_done_s: ok ? up.endS - t0 : null,
@@ -281,7 +287,7 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
           const startVersion = version;
           const down = links.download(version + 1, [{ client: c.index, bytes: load!.downloadBytes, startS: t0 }])[0]!;
           yield env.timeout(down.endS - env.now);
-          const tCompute = load!.flops / c.flopsPerS;
+          const tCompute = computeTimeS(c, load!.flops, load!.memoryTrafficBytes);
           yield env.timeout(tCompute);
           const bw = plan.bandwidthHz ? [plan.bandwidthHz[c.index]!] : undefined;
           const up = links.upload(version + 1, [{ client: c.index, bytes: load!.uploadBytes, startS: env.now }], bw)[0]!;

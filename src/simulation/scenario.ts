@@ -129,6 +129,10 @@ export async function runScenario(loaded: LoadedScenario, opts: RunScenarioOptio
       out.lossModel = `tfjs transformer "${env.arch.name}" (${proxyParamCount(env.arch).toLocaleString('en-US')} params, ${b.name} backend)`;
     }
     for (const m of methods) {
+      const schedule = getMethod(m.id).schedule ?? 'parallel';
+      if (schedule === 'sequential' && s.round.mode === 'async') {
+        throw new UsageError(`methods: ${m.label} trains its clients one after another within a cycle, which round.mode: async does not have; use sync or deadline`);
+      }
       const trainer = env ? await createFederatedTrainer({ method: { id: m.id, params: m.params }, env }) : null;
       try {
         const links = buildLinks(s, clients);
@@ -140,6 +144,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunScenarioOptio
           links,
           planner: buildPlanner(s, m, clients.length, links),
           protocol: s.round,
+          schedule,
           timingModel,
           lossModel: out.lossModel,
           trainer: trainer ?? undefined,

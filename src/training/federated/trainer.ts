@@ -261,7 +261,21 @@ export async function createFederatedTrainer(opts: FederatedTrainerOptions): Pro
       let next = current;
       let trainLoss: number | null = null;
       uploads = [];
-      if (contributions.length > 0) {
+      if (contributions.length > 0 && method.schedule === 'sequential') {
+        // Clients in order, each from the model the previous one left (FedCyBGD's cycle): one
+        // task at a time, the rule's aggregate of a single update applies it.
+        const losses: number[] = [];
+        for (const c of contributions) {
+          const plan = c.rho !== undefined ? { client: c.client, rho: c.rho } : { client: c.client };
+          const task: MethodTask = { kind: 'method', method: method.id, arch: env.arch, config: rule.configure(next, round, plan, ctx, params), params };
+          const [r] = await env.executor.run([task]);
+          const update = r!.update as ClientUpdate;
+          next = rule.aggregate(next, round, [{ weight: c.weight, update }], ctx, params);
+          uploads.push({ client: update.client, uploadBytes: update.uploadBytes });
+          losses.push(update.trainLoss);
+        }
+        trainLoss = losses.reduce((a, b) => a + b, 0) / losses.length;
+      } else if (contributions.length > 0) {
         const tasks: MethodTask[] = contributions.map((c) => {
           const plan = c.rho !== undefined ? { client: c.client, rho: c.rho } : { client: c.client };
           return {
