@@ -100,7 +100,8 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .command('costs')
     .description("print each method's per-round load (FLOPs, memory, bytes) for the scenario's model and clients")
     .argument('<scenario>', 'scenario file (YAML or JSON)')
-    .action((file: string) => costsCommand(file));
+    .option('--json', 'per method and client: FLOPs, memory, upload, download, trained parameters, memory traffic, as JSON')
+    .action((file: string, o: { json?: boolean }) => costsCommand(file, o));
 
   return program;
 }
