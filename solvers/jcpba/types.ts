@@ -3,7 +3,7 @@
  * Everything is in SI units; `parseInstance` (schema.ts) converts the file's dBm fields.
  */
 
-/** One client k of the JCPBA problem (symbols of shared/specs/jcpba.md in brackets). */
+/** One client k of the JCPBA problem (symbols of docs/jcpba-model.md in brackets). */
 export interface JcpbaClient {
   /** Aggregation weight [w_k], > 0. */
   weight: number;

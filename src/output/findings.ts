@@ -25,8 +25,12 @@ export function headlineMetric(summary: readonly SummaryRecord[]): { label: stri
   return { label: `wall-clock time for the run's rounds`, value: (s) => s.total_time_s };
 }
 
+/** Said wherever JCPBA results are reported: they come from a reconstructed model. */
+export const JCPBA_RECONSTRUCTION_NOTE =
+  "JCPBA's equations are not public: the jcpba results (its exact solver, BCD and the baseline allocators) are on airtune's reconstruction of the JCPBA model (docs/jcpba-model.md), not the paper's.";
+
 export function findings(summary: readonly SummaryRecord[]): string[] {
-  const out: string[] = [];
+  const out: string[] = summary.some((s) => s.method_id === 'jcpba') ? [JCPBA_RECONSTRUCTION_NOTE] : [];
   for (const s of summary) {
     if (s.client_rounds_ok === 0) {
       out.push(`${s.method}: no client could take part in any round (${s.clients_oom} of them lack the memory); its times are not comparable.`);

@@ -1,6 +1,6 @@
 /**
  * JCPBA in the simulation: at the start of every round, build the solver instance of
- * shared/specs/jcpba.md from the clients present, the method's fixed/prunable load split (src/methods/
+ * reconstructed JCPBA model (docs/jcpba-model.md: JCPBA's equations are not public) from the clients present, the method's fixed/prunable load split (src/methods/
  * jcpba.ts) and the channel at that moment, solve it (solvers/jcpba), and hand the engine each
  * client's pruning rate, load and uplink bandwidth. The engine then realises the round over the
  * fading uplinks, so rounds.csv shows the solver's planned latency beside the realised one.
@@ -102,7 +102,7 @@ export function jcpbaPlanner(o: JcpbaPlannerOptions): Planner {
         clients: instanceClients,
         rateModel: ergodic ? 'rayleigh-ergodic' : 'shannon',
       };
-      const res = solveJcpba(instance, params.solver);
+      const res = solveJcpba(instance, params.solver, params.solver === 'bcd' ? { bcd: { start: params.bcdStart } } : {});
       if (res.status !== 'optimal') {
         for (const c of candidates) excluded.set(c.index, 'infeasible');
         return { loads, excluded };
