@@ -1,5 +1,5 @@
 /**
- * `exact`: the global optimum of the JCPBA problem (shared/specs/jcpba.md) to a certified
+ * `exact`: the global optimum of the JCPBA problem (the reconstructed model of docs/jcpba-model.md) to a certified
  * relative tolerance. The argument is written out in solvers/README.md; in short:
  *
  * 1. For a fixed round latency T, the least weighted mean pruning rate rhobar*(T) that fits the

@@ -1,5 +1,5 @@
 /**
- * The JCPBA cost model: pure functions of one client or one allocation (shared/specs/jcpba.md).
+ * The JCPBA cost model: pure functions of one client or one allocation (airtune's reconstruction of the JCPBA model, docs/jcpba-model.md).
  *
  * - Uplink rate: Shannon capacity of an FDMA sub-band, r(b) = b log2(1 + p g / (N0 b)), as in
  *   Yang et al., "Energy efficient federated learning over wireless communication networks",

@@ -4,7 +4,7 @@
  */
 import type { SpectralEfficiencyCurve } from '../../src/radio/concave-surrogate.js';
 
-/** One client k of the JCPBA problem (symbols of shared/specs/jcpba.md in brackets). */
+/** One client k of the JCPBA problem (symbols of docs/jcpba-model.md in brackets). */
 export interface JcpbaClient {
   /** Aggregation weight [w_k], > 0. */
   weight: number;

@@ -121,9 +121,9 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
 
   program
     .command('solve')
-    .description('solve one JCPBA instance (pruning rates + bandwidth); JSON result on stdout')
-    .argument('<instance>', 'instance file (JSON or YAML, format in ../shared/specs/jcpba.md and solvers/README.md)')
-    .option('--solver <name>', `allocator: ${SOLVER_NAMES.join(', ')}`, 'exact')
+    .description("solve one JCPBA instance (pruning rates + bandwidth) on airtune's reconstruction of the JCPBA model (its equations are not public; docs/jcpba-model.md); JSON result on stdout")
+    .argument('<instance>', 'instance file (JSON or YAML, format in docs/jcpba-model.md and solvers/README.md)')
+    .option('--solver <name>', `allocator: ${SOLVER_NAMES.join(', ')} (bcd = BCD on the reconstructed model)`, 'exact')
     .action((file: string, o: { solver: string }) => {
       const r = runSolve(file, o.solver);
       if (r.stdout) process.stdout.write(r.stdout.endsWith('\n') ? r.stdout : `${r.stdout}\n`);
@@ -143,7 +143,8 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .command('costs')
     .description("print each method's per-round load (FLOPs, memory, bytes) for the scenario's model and clients")
     .argument('<scenario>', 'scenario file (YAML or JSON)')
-    .action((file: string) => costsCommand(file));
+    .option('--json', 'per method and client: FLOPs, memory, upload, download, trained parameters, memory traffic, as JSON')
+    .action((file: string, o: { json?: boolean }) => costsCommand(file, o));
 
   return program;
 }

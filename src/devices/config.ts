@@ -7,9 +7,10 @@
  * clients:
  *   count: 20
  *   groups:                       # optional; fields not set in a group come from the top level
- *     - { kind: phone, share: 0.6, compute: uniform(0.5 TFLOP/s, 2 TFLOP/s), memory: choice([6 GB, 8 GB]) }
+ *     - { kind: phone, share: 0.6, compute: uniform(0.5 TFLOP/s, 2 TFLOP/s), memory: choice([6 GB, 8 GB]), memoryBandwidth: 51.2 GB/s }
  *     - { kind: laptop, share: 0.4, compute: lognormal(8 TFLOP/s, 0.3), memory: 16 GB, txPower: 20 dBm }
  *   distance: uniform(50 m, 500 m)  # or placement: { disc: { radius: 500 m, minDistance: 35 m } }
+ *   utilisation: 0.462                # fraction of the peak `compute` training reaches (default, see device.ts)
  *   dropout: 0.05
  *   availability: always            # or "0 s..1 h; 2 h..3 h", periodic(1 h, 30 min), {windows: ...}
  *   file: devices.csv               # alternative: one device per row (relative to the scenario file)
@@ -18,7 +19,7 @@
 import { z } from 'zod';
 import { dist, fraction, positive, type Dist } from '../scenario/fields.js';
 import { parseQuantity, QuantityError, dbmToWatts } from '../scenario/units.js';
-import type { Availability } from './device.js';
+import { DEFAULT_UTILISATION, type Availability } from './device.js';
 
 const constant = (value: number): Dist => ({ kind: 'const', value });
 
@@ -101,8 +102,12 @@ export const availabilitySchema = z
 /** Per-client hardware fields; a group may override any of them. */
 const deviceFields = {
   kind: z.string().min(1),
-  /** Sustained FLOP/s of fine-tuning. */
+  /** Peak FLOP/s of the device at the training precision (datasheet). */
   compute: dist('flopRate'),
+  /** Fraction of `compute` training reaches (model FLOPs utilisation); default DEFAULT_UTILISATION. */
+  utilisation: dist('dimensionless'),
+  /** Memory bandwidth (optional): a step is also at least its bytes moved / this (roofline). */
+  memoryBandwidth: dist('byteRate'),
   memory: dist('bytes'),
   txPower: dist('power'),
   computePower: dist('power'),
@@ -122,6 +127,8 @@ export const groupSchema = z
     /** Fraction of the clients in this group (shares must sum to 1). */
     share: z.number().positive().max(1),
     compute: deviceFields.compute.optional(),
+    utilisation: deviceFields.utilisation.optional(),
+    memoryBandwidth: deviceFields.memoryBandwidth.optional(),
     memory: deviceFields.memory.optional(),
     txPower: deviceFields.txPower.optional(),
     computePower: deviceFields.computePower.optional(),
@@ -154,6 +161,8 @@ export const clientsSchema = z
     count: z.number().int().positive().optional(),
     kind: deviceFields.kind.default('device'),
     compute: deviceFields.compute.default(constant(1e12)),
+    utilisation: deviceFields.utilisation.default(constant(DEFAULT_UTILISATION)),
+    memoryBandwidth: deviceFields.memoryBandwidth.optional(),
     memory: deviceFields.memory.default(constant(8e9)),
     txPower: deviceFields.txPower.default(constant(dbmToWatts(23))),
     computePower: deviceFields.computePower.default(constant(5)),

@@ -18,8 +18,12 @@ export interface Device {
   id: string;
   /** Device class, e.g. "phone", "laptop". */
   kind: string;
-  /** Sustained training throughput, FLOP/s. */
+  /** Peak FLOP/s at the training precision (the scenario's `compute`). */
   flopsPerS: number;
+  /** Fraction of the peak that training sustains (model FLOPs utilisation), in (0, 1]. */
+  utilisation: number;
+  /** Memory bandwidth, bytes/s, when given: memory-bound steps are timed by it (roofline). */
+  memoryBandwidthBps?: number;
   /** Memory available to fine-tuning, bytes. */
   memoryBytes: number;
   /** Uplink transmit power, W. */
@@ -39,6 +43,15 @@ export interface Device {
   dropoutProb: number;
   availability: Availability;
 }
+
+/**
+ * Default model FLOPs utilisation: 0.462, PaLM's measured training MFU (Chowdhery et al. 2022,
+ * "PaLM: Scaling Language Modeling with Pathways", Sec. 4.1 and Table 3, which defines the metric).
+ * No published MFU of on-device LLM fine-tuning was found; phones likely reach less (training
+ * kernels at 40-70 GFLOP/s on Snapdragon 8-series GPUs, Das et al. 2022, arXiv 2202.10100), so
+ * give `utilisation` per device group when known; `utilisation: 1` reads `compute` as sustained.
+ */
+export const DEFAULT_UTILISATION = 0.462;
 
 /** Is `device` available at `timeS`? */
 export function isAvailable(device: Pick<Device, 'availability'>, timeS: number): boolean {

@@ -45,6 +45,8 @@ export class DeviceFileError extends Error {
 interface FieldDists {
   kind: string;
   compute: Dist;
+  utilisation: Dist;
+  memoryBandwidth?: Dist;
   memory: Dist;
   txPower: Dist;
   computePower: Dist;
@@ -83,6 +85,8 @@ function groupDists(config: ClientsConfig): FieldDists[] {
   const top: FieldDists = {
     kind: config.kind,
     compute: config.compute,
+    utilisation: config.utilisation,
+    memoryBandwidth: config.memoryBandwidth,
     memory: config.memory,
     txPower: config.txPower,
     computePower: config.computePower,
@@ -97,6 +101,8 @@ function groupDists(config: ClientsConfig): FieldDists[] {
   return config.groups.map((g) => ({
     kind: g.kind,
     compute: g.compute ?? top.compute,
+    utilisation: g.utilisation ?? top.utilisation,
+    memoryBandwidth: g.memoryBandwidth ?? top.memoryBandwidth,
     memory: g.memory ?? top.memory,
     txPower: g.txPower ?? top.txPower,
     computePower: g.computePower ?? top.computePower,
@@ -146,6 +152,7 @@ function makeDevice(
     id: o.id ?? `${kind}-${index}`,
     kind,
     flopsPerS: value('compute', f.compute, o.flopsPerS)!,
+    utilisation: value('utilisation', f.utilisation, o.utilisation)!,
     memoryBytes: value('memory', f.memory, o.memoryBytes)!,
     txPowerW: value('txPower', f.txPower, o.txPowerW)!,
     distanceM: 0,
@@ -153,6 +160,11 @@ function makeDevice(
     dropoutProb: o.dropoutProb ?? f.dropout,
     availability: o.availability ?? f.availability,
   };
+  if (device.utilisation > 1) {
+    throw new RangeError(`clients: client ${index} (${kind}) got utilisation = ${device.utilisation}; it is a fraction of the peak compute, in (0, 1]`);
+  }
+  const bandwidth = value('memoryBandwidth', f.memoryBandwidth, o.memoryBandwidthBps);
+  if (bandwidth !== undefined) device.memoryBandwidthBps = bandwidth;
   const cycles = value('cyclesPerFlop', f.cyclesPerFlop, o.cyclesPerFlop);
   const clock = value('clock', f.clock, o.clockHz);
   const kappa = value('kappa', f.kappa, o.kappa);
@@ -215,6 +227,8 @@ export function buildPopulation(config: ClientsConfig, seed: number, baseDir = '
 /** Device-file columns and the quantity kind of their values. */
 const NUMERIC_COLUMNS: Record<string, { kind: QuantityKind; key: keyof Overrides }> = {
   compute: { kind: 'flopRate', key: 'flopsPerS' },
+  utilisation: { kind: 'dimensionless', key: 'utilisation' },
+  memoryBandwidth: { kind: 'byteRate', key: 'memoryBandwidthBps' },
   memory: { kind: 'bytes', key: 'memoryBytes' },
   txPower: { kind: 'power', key: 'txPowerW' },
   computePower: { kind: 'power', key: 'computePowerW' },

@@ -1,5 +1,6 @@
 /**
- * JCPBA: joint client-specific pruning and bandwidth allocation (/work/shared/specs/jcpba.md).
+ * JCPBA: joint client-specific pruning and bandwidth allocation, on airtune's RECONSTRUCTION of
+ * its model (JCPBA's equations are not public; docs/jcpba-model.md states the model and sources).
  * Base method (our choice, documented): pruned FULL fine-tuning. The prunable part is the linear
  * projection weights of the transformer layers (q, k, v, o, [gate], up, down:
  * P = L·Σ in·out); embeddings, norms, biases and the head are never pruned. Client k prunes a
@@ -47,10 +48,16 @@ export const jcpbaParams = z
     rhoMax: fraction().refine((v) => v < 1, 'rhoMax must be < 1').default(0.8),
     /**
      * Which allocator chooses rho and the bandwidth every round (solvers/jcpba): `exact` (global
-     * optimum), `bcd` (block coordinate descent as published), or a baseline: `equal`,
+     * optimum), `bcd` (BCD on the reconstructed model, docs/jcpba-model.md), or a baseline: `equal`,
      * `bandwidth-only`, `uniform-pruning`, `pruning-only`.
      */
     solver: z.enum(SOLVER_NAMES).default('exact'),
+    /**
+     * `solver: bcd` only: where the descent starts (solvers/README.md, "Why BCD stops at
+     * bandwidth-only"): `floors` (as stated: memory floors, equal split, bandwidth block first),
+     * `pruning-first` (same start, pruning block first) or `exact` (the exact solver's allocation).
+     */
+    bcdStart: z.enum(['floors', 'pruning-first', 'exact']).default('floors'),
     /**
      * Rounds model R(rho) = A / (epsilon - beta * rhobar) of the solver's objective: constants
      * `{ A, epsilon, beta }`, `calibrated` (measured on the training proxy before the run:
@@ -225,7 +232,7 @@ export const jcpbaTraining: TrainingRule<JcpbaParams, JcpbaConfig, JcpbaUpdate> 
 
 export const jcpba: Method<JcpbaParams> = {
   id: 'jcpba',
-  title: 'JCPBA: client-specific pruning + bandwidth allocation (pruned full fine-tuning)',
+  title: 'JCPBA (reconstructed model): client-specific pruning + bandwidth allocation (pruned full fine-tuning)',
   paramsSchema: jcpbaParams,
   formula: 'load = fixed + (1 - rho)·prunable for FLOPs (C0, C1), upload (S0, S1), memory (M0, M1); down = N·B_wire',
   load(ctx, params) {
@@ -238,12 +245,17 @@ export const jcpba: Method<JcpbaParams> = {
     const n = paramCount(arch);
     const prunable = arch.layers * layerMatmulParams(arch);
     const keep = 1 - rho;
+    const flops = split.fixedFlops + keep * split.prunableFlops;
+    const dense = trainingCost(arch, work, fullFineTuningPlan(arch));
     return {
-      flops: split.fixedFlops + keep * split.prunableFlops,
+      flops,
       memoryBytes: split.fixedMemoryBytes + keep * split.prunableMemoryBytes,
       uploadBytes: split.fixedUploadBytes + keep * split.prunableUploadBytes,
       downloadBytes: n * wireBytes(work),
       trainedParams: n - prunable + keep * prunable,
+      // Pruning removes traffic about as it removes FLOPs (an approximation: rows of the pruned
+      // projections are neither read nor updated).
+      memoryTrafficBytes: (dense.memoryTrafficBytes * flops) / dense.flops,
       split,
     };
   },
@@ -251,7 +263,7 @@ export const jcpba: Method<JcpbaParams> = {
 };
 
 /**
- * The split in the units of the `airtune solve` instance (specs/jcpba.md): FLOPs, bits, bytes.
+ * The split in the units of the `airtune solve` instance (docs/jcpba-model.md): FLOPs, bits, bytes.
  */
 export function jcpbaSolverFields(split: LoadSplit): {
   fixedFlops: number;

@@ -30,6 +30,10 @@ export function headlineMetric(summary: readonly SummaryRecord[]): { label: stri
   return { label: 'mean round latency (simulated clock)', value: (s) => s.mean_round_latency_s };
 }
 
+/** Said wherever JCPBA results are reported: they come from a reconstructed model. */
+export const JCPBA_RECONSTRUCTION_NOTE =
+  "JCPBA's equations are not public: the jcpba results (its exact solver, BCD and the baseline allocators) are on airtune's reconstruction of the JCPBA model (docs/jcpba-model.md), not the paper's.";
+
 /** "assumed constants" / "calibrated" / "given constants" (or a mix), from rounds_model. */
 function roundsModelKind(summary: readonly SummaryRecord[]): string {
   const kinds = new Set(summary.map((s) => (s.rounds_model ?? '').split(':')[0]).filter((k) => k !== ''));
@@ -96,7 +100,7 @@ function equalTimeFinding(c: Comparison, compared: readonly SummaryRecord[]): st
 }
 
 export function findings(c: Comparison): string[] {
-  const out: string[] = [];
+  const out: string[] = c.summary.some((s) => s.method_id === 'jcpba') ? [JCPBA_RECONSTRUCTION_NOTE] : [];
   for (const s of c.summary) {
     if (c.excluded.includes(s.method)) {
       out.push(`${s.method}: no client could take part in any round (${s.clients_oom} of them lack the memory; stop rule: ${s.stop_reason}); left out of the comparisons.`);

@@ -19,6 +19,7 @@ export const KINDS = {
   bytes: { si: 'B', example: '4 GB' },
   bits: { si: 'bit', example: '1.6 Gb' },
   bitRate: { si: 'bit/s', example: '10 Mb/s' },
+  byteRate: { si: 'B/s', example: '51.2 GB/s' },
   flops: { si: 'FLOP', example: '1.2 TFLOP' },
   flopRate: { si: 'FLOP/s', example: '2.5 TFLOP/s' },
   power: { si: 'W', example: '23 dBm or 0.2 W' },
@@ -37,6 +38,7 @@ const DIMS: Partial<Record<QuantityKind, number[]>> = {
   bytes: [0, 0, 0, 0, 0, 0, 0, 0, 1, 0],
   bits: [0, 0, 0, 0, 0, 0, 0, 0, 1, 0],
   bitRate: [0, 0, -1, 0, 0, 0, 0, 0, 1, 0],
+  byteRate: [0, 0, -1, 0, 0, 0, 0, 0, 1, 0],
   flops: [0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
   flopRate: [0, 0, -1, 0, 0, 0, 0, 0, 0, 1],
   power: [1, 2, -3, 0, 0, 0, 0, 0, 0, 0],
@@ -79,7 +81,7 @@ function expectation(kind: QuantityKind): string {
   return `a ${kind} quantity in ${k.si} (e.g. "${k.example}", or a plain number in ${k.si})`;
 }
 
-/** Parse `input` as a quantity of `kind` and return its value in SI (bytes for `bytes`). */
+/** Parse `input` as a quantity of `kind` and return its value in SI (bytes for `bytes`, B/s for `byteRate`). */
 export function parseQuantity(input: unknown, kind: QuantityKind): number {
   if (typeof input === 'number') {
     if (!Number.isFinite(input)) throw new QuantityError(expectation(kind), describe(input));
@@ -118,5 +120,5 @@ export function parseQuantity(input: unknown, kind: QuantityKind): number {
     throw new QuantityError(expectation(kind), `${describe(input)} (a different dimension)`);
   }
   const value = unit.value as number;
-  return kind === 'bytes' ? value / 8 : value;
+  return kind === 'bytes' || kind === 'byteRate' ? value / 8 : value;
 }

@@ -1,6 +1,6 @@
 /**
  * JCPBA in the simulation: at the start of every round, build the solver instance of
- * shared/specs/jcpba.md from the clients present, the method's fixed/prunable load split (src/methods/
+ * reconstructed JCPBA model (docs/jcpba-model.md: JCPBA's equations are not public) from the clients present, the method's fixed/prunable load split (src/methods/
  * jcpba.ts) and the channel at that moment, solve it (solvers/jcpba), and hand the engine each
  * client's pruning rate, load and uplink bandwidth. The solver plans with the cell's link model
  * (a concave surrogate for MCS tables and cuts), power control (an SNR ceiling per client) and
@@ -19,6 +19,7 @@ import { concaveSurrogate } from '../radio/concave-surrogate.js';
 import { powerControlSnrCeiling } from '../radio/power-control.js';
 import type { ClientStatus } from '../output/records.js';
 import type { ClientLoad, Planner, RoundPlan, SimClient } from './types.js';
+import { sustainedFlopsPerS } from '../devices/compute.js';
 
 export interface JcpbaPlannerOptions {
   params: JcpbaParams;
@@ -126,7 +127,8 @@ export function jcpbaPlanner(o: JcpbaPlannerOptions): Planner {
         const lossDb = radio.pathLossDb(c.index) + radio.shadowingDb(c.index, round);
         return {
           weight: c.weight,
-          flopsPerS: c.flopsPerS,
+          // The solver's F is the sustained speed; its latency model has no memory-bandwidth bound.
+          flopsPerS: sustainedFlopsPerS(c),
           ...jcpbaSolverFields(splits.get(c.index)!),
           txPowerW: c.txPowerW,
           channelGain: g / rise,
@@ -143,7 +145,7 @@ export function jcpbaPlanner(o: JcpbaPlannerOptions): Planner {
         clients: instanceClients,
         rateModel,
       };
-      const res = solveJcpba(instance, params.solver);
+      const res = solveJcpba(instance, params.solver, params.solver === 'bcd' ? { bcd: { start: params.bcdStart } } : {});
       if (res.status !== 'optimal') {
         for (const c of candidates) excluded.set(c.index, 'infeasible');
         return { loads, excluded };
@@ -152,7 +154,7 @@ export function jcpbaPlanner(o: JcpbaPlannerOptions): Planner {
       candidates.forEach((c, i) => {
         const rho = res.rho[i]!;
         const l = jcpba.load(ctx(c, rho), params);
-        loads[c.index] = { flops: l.flops, memoryBytes: l.memoryBytes, uploadBytes: l.uploadBytes, downloadBytes: l.downloadBytes, rho };
+        loads[c.index] = { flops: l.flops, memoryBytes: l.memoryBytes, uploadBytes: l.uploadBytes, downloadBytes: l.downloadBytes, memoryTrafficBytes: l.memoryTrafficBytes, rho };
         bandwidthHz[c.index] = res.bandwidthHz[i]!;
       });
       return { loads, bandwidthHz, plannedLatencyS: res.roundLatencyS + o.aggregationTimeS, excluded };

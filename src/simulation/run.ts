@@ -12,6 +12,8 @@
 import { Environment, Interrupt, type SimEvent } from '../engine/index.js';
 import { dropsOut, fitsInMemory, isAvailable } from '../devices/device.js';
 import { computeEnergyJ } from '../radio/energy.js';
+import { computeTimeS } from '../devices/compute.js';
+import { sequentialTransfers } from './sequential.js';
 import type { ClientRecord, ClientStatus, RoundRecord } from '../output/records.js';
 import type { LinkLayer, TransferResult } from './links.js';
 import { NO_CHANNEL } from './links.js';
@@ -41,6 +43,8 @@ export interface MethodRunOptions {
   planner: Planner;
   protocol: RoundProtocol;
   timingModel: string;
+  /** Sync/deadline rounds: `sequential` chains the clients (the method's `schedule`); default parallel. */
+  schedule?: 'parallel' | 'sequential';
   /** What the losses come from (e.g. "tfjs proxy ..."), or "none". */
   lossModel?: string;
   trainer?: Trainer;
@@ -154,19 +158,21 @@ async function runRounds(opts: MethodRunOptions): Promise<MethodRunResult> {
 
     // Physics first (pure functions give exact instants), then the engine plays the timeline.
     const deadlineS = protocol.mode === 'deadline' ? t0 + protocol.deadline! : undefined;
-    const downs = links.download(round, active.map((c) => ({ client: c.index, bytes: plan.loads[c.index]!.downloadBytes, startS: t0 })), deadlineS);
-    const computeS = active.map((c) => plan.loads[c.index]!.flops / c.flopsPerS);
+    const computeS = active.map((c) => computeTimeS(c, plan.loads[c.index]!.flops, plan.loads[c.index]!.memoryTrafficBytes));
+    // A sequential method (FedCyBGD) chains its clients' transfers (src/simulation/sequential.ts).
+    const seq = opts.schedule === 'sequential' ? sequentialTransfers(links, round, t0, active.map((c, i) => ({ client: c.index, ...plan.loads[c.index]!, computeS: computeS[i]!, bandwidthHz: plan.bandwidthHz?.[c.index] })), deadlineS) : null;
+    const downs = seq?.downs ?? links.download(round, active.map((c) => ({ client: c.index, bytes: plan.loads[c.index]!.downloadBytes, startS: t0 })), deadlineS);
     // A client whose download never ends (no link), or whose download or compute ends past the
     // deadline, never starts its upload.
     const uploading = active.map((_, i) => Number.isFinite(downs[i]!.endS) && (deadlineS === undefined || downs[i]!.endS + computeS[i]! < deadlineS));
-    const upIdx = active.map((_, i) => i).filter((i) => uploading[i]);
+    const upIdx = active.map((_, i) => i).filter((i) => uploading[i] && !seq);
     const upRes = links.upload(
       round,
       upIdx.map((i) => ({ client: active[i]!.index, bytes: plan.loads[active[i]!.index]!.uploadBytes, startS: downs[i]!.endS + computeS[i]! })),
       plan.bandwidthHz ? upIdx.map((i) => plan.bandwidthHz![active[i]!.index]!) : undefined,
       deadlineS,
     );
-    const ups: TransferResult[] = active.map((c) => ({ client: c.index, endS: Infinity, airtimeS: 0, rateBps: 0, energyJ: 0, channel: NO_CHANNEL }));
+    const ups: TransferResult[] = seq?.ups ?? active.map((c) => ({ client: c.index, endS: Infinity, airtimeS: 0, rateBps: 0, energyJ: 0, channel: NO_CHANNEL }));
     upIdx.forEach((i, k) => (ups[i] = upRes[k]!));
 
     const finished = new Set<number>();
@@ -215,7 +221,7 @@ async function runRounds(opts: MethodRunOptions): Promise<MethodRunResult> {
         ...blankRecord(opts, round, c, ok ? 'ok' : (down.failure ?? up.failure ?? 'late'), load),
         ...up.channel,
         rate_bps: up.rateBps,
-        t_download_s: Number.isFinite(down.endS) ? down.endS - t0 : null,
+        t_download_s: Number.isFinite(down.endS) ? down.endS - (seq?.downStartS[i] ?? t0) : null,
         t_compute_s: tCompute,
         t_upload_s: Number.isFinite(up.endS) ? up.endS - computeDoneS : null,
         t_done_s: ok ? up.endS - t0 : null,
@@ -319,7 +325,7 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
             return;
           }
           yield env.timeout(down.endS - env.now);
-          const tCompute = load!.flops / c.flopsPerS;
+          const tCompute = computeTimeS(c, load!.flops, load!.memoryTrafficBytes);
           yield env.timeout(tCompute);
           // Uploads in flight share the band (unless the planner fixed each client's share).
           const request = { client: c.index, bytes: load!.uploadBytes, startS: env.now };

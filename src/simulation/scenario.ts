@@ -194,6 +194,10 @@ export async function runScenario(loaded: LoadedScenario, opts: RunScenarioOptio
       out.lossModel = proxyLossModel(env);
     }
     for (const m of methods) {
+      const schedule = getMethod(m.id).schedule ?? 'parallel';
+      if (schedule === 'sequential' && s.round.mode === 'async') {
+        throw new UsageError(`methods: ${m.label} trains its clients one after another within a cycle, which round.mode: async does not have; use sync or deadline`);
+      }
       const rules = stopRulesFor(s, m);
       out.stopRules[m.label] = rules;
       let entry = m;
@@ -223,6 +227,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunScenarioOptio
           links,
           planner: buildPlanner(s, entry, clients.length, links),
           protocol: s.round,
+          schedule,
           timingModel,
           lossModel: out.lossModel,
           trainer: trainer ?? traced?.trainer,

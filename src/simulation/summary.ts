@@ -66,7 +66,7 @@ export function summarise(
 }
 
 /**
- * The rounds model of the JCPBA objective (shared/specs/jcpba.md): R = A / (epsilon - beta rhobar),
+ * The rounds model of the JCPBA objective (airtune's reconstruction, docs/jcpba-model.md): R = A / (epsilon - beta rhobar),
  * with rhobar the mean over rounds of each round's weighted pruning rate, times the mean realised
  * round latency. Null when the method has no rounds model or the model is undefined (beta rhobar >= epsilon).
  */

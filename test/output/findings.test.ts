@@ -6,9 +6,9 @@
  * outcome.
  */
 import { describe, expect, it } from 'vitest';
-import { findings, headlineMetric } from '../../src/output/findings.js';
+import { findings, headlineMetric, JCPBA_RECONSTRUCTION_NOTE } from '../../src/output/findings.js';
 import type { RoundRecord, SummaryRecord } from '../../src/output/records.js';
-import type { Comparison } from '../../src/compare/index.js';
+import { comparison, summary } from '../helpers/comparison.js';
 import { summarise } from '../../src/simulation/summary.js';
 import { runScenario } from '../../src/simulation/scenario.js';
 import { loadObject } from '../helpers/scenario.js';
@@ -98,64 +98,6 @@ describe('summary.csv convergence columns', () => {
   });
 });
 
-function summary(s: Partial<SummaryRecord> & { method: string }): SummaryRecord {
-  return {
-    method_id: s.method,
-    timing_model: 't',
-    loss_model: 'l',
-    replications: 1,
-    stop_reason: 'rounds',
-    rounds: 10,
-    total_time_s: 1000,
-    mean_round_latency_s: 100,
-    mean_planned_latency_s: null,
-    time_to_target_s: null,
-    time_to_target_ci95_s: null,
-    target_reached: null,
-    target_test_loss: null,
-    final_test_loss: null,
-    bytes_up: 0,
-    bytes_down: 0,
-    energy_j: 0,
-    total_time_ci95_s: null,
-    bytes_up_ci95: null,
-    bytes_down_ci95: null,
-    client_rounds_ok: 10,
-    client_rounds_dropped: 0,
-    dropped_oom: 0,
-    dropped_dropout: 0,
-    dropped_late: 0,
-    dropped_unavailable: 0,
-    dropped_stale: 0,
-    dropped_infeasible: 0,
-    dropped_no_link: 0,
-    dropped_no_prb: 0,
-    clients_oom: 0,
-    rounds_model: null,
-    rounds_to_converge: null,
-    time_to_converge_s: null,
-    ...s,
-  };
-}
-
-/** A comparison of hand-made summaries (one replication, no compared times unless given). */
-function comparison(summary: SummaryRecord[], extra: Partial<Comparison> = {}): Comparison {
-  return {
-    seeds: [1],
-    rounds: [],
-    clients: [],
-    summary,
-    replications: [],
-    times: [],
-    atTime: [],
-    excluded: summary.filter((s) => s.client_rounds_ok === 0).map((s) => s.method),
-    series: new Map(summary.map((s) => [s.method, [[]]])),
-    stopRules: {},
-    first: {} as Comparison['first'],
-    ...extra,
-  };
-}
-
 describe('findings', () => {
   it('the headline is time to target when a target is set, else time to converge when every method has it, else the mean round latency', () => {
     const withTarget = [summary({ method: 'a', target_test_loss: 2.5, time_to_target_s: 30 }), summary({ method: 'b', time_to_converge_s: 1 })];
@@ -179,6 +121,7 @@ describe('findings', () => {
       summary({ method: 'fedkseed', target_test_loss: 2, time_to_target_s: null, rounds: 8, total_time_s: 4000, stop_reason: 'sim-time', final_test_loss: 2.5 }),
     ];
     expect(findings(comparison(s))).toEqual([
+      JCPBA_RECONSTRUCTION_NOTE,
       'jcpba reached test loss 2 in 1.67 min, 50.0% less than fedavg (3.33 min); 2.00x faster.',
       'jcpba reached test loss 2 in 1.67 min, 2.00x the time of fedlora (50.00 s): fedlora is faster.',
       'jcpba reached test loss 2 in 1.67 min, the same as blockllm.',
@@ -195,6 +138,7 @@ describe('findings', () => {
     ];
     const label = "time to converge, computed by JCPBA's rounds model (assumed constants, not calibrated) x realised round latency";
     expect(findings(comparison(s))).toEqual([
+      JCPBA_RECONSTRUCTION_NOTE,
       `jcpba-exact: ${label} 3.33 min, 33.3% less than jcpba-bcd (5.00 min).`,
       `jcpba-exact: ${label} 3.33 min, 50.0% less than jcpba-equal (6.67 min).`,
     ]);
@@ -205,7 +149,7 @@ describe('findings', () => {
       summary({ method: 'jcpba', target_test_loss: 1, time_to_target_s: null, rounds: 5, total_time_s: 0.5 }),
       summary({ method: 'fedavg', target_test_loss: 1, time_to_target_s: 9 }),
     ];
-    expect(findings(comparison(missed))).toEqual(['jcpba did not reach test loss 1: its run stopped at 500.0 ms (stop rule: rounds, after 5 rounds; final test loss -).']);
+    expect(findings(comparison(missed))).toEqual([JCPBA_RECONSTRUCTION_NOTE, 'jcpba did not reach test loss 1: its run stopped at 500.0 ms (stop rule: rounds, after 5 rounds; final test loss -).']);
   });
 
   it('at equal simulated time: the latest compared time before any budget-cut run ended, the loss each server holds then', () => {

@@ -11,7 +11,7 @@ const twoClients = {
   name: 'hand',
   seed: 5,
   rounds: 4,
-  clients: { count: 2, compute: ['1 TFLOP/s', '3 TFLOP/s'], memory: '16 GB' },
+  clients: { count: 2, compute: ['1 TFLOP/s', '3 TFLOP/s'], utilisation: 1, memory: '16 GB' },
   network: { type: 'fixed', uplinkRate: ['10 Mb/s', '2 Mb/s'], downlinkRate: ['100 Mb/s', '40 Mb/s'] },
   model: { workload: { flops: '6 TFLOP', upload: '5 MB', download: '20 MB', memory: '4 GB' } },
   methods: ['fedavg'],

@@ -110,6 +110,17 @@ describe('federated trainer', () => {
     });
   }
 
+  it('aggregation 1 is the rules\' round 0: LoRA-A2 trains B first (Alg. 1), as the cost model counts it', async () => {
+    const t = await createFederatedTrainer({ method: { id: 'lora-a2', params: { rank: 4, targets: ['q', 'v'] } }, env });
+    const before = t.global().lora!.weights;
+    await t.aggregate(1, everyone());
+    const after = t.global().lora!.weights;
+    const changed = (suffix: string) => Object.keys(after).filter((k) => k.endsWith(suffix)).some((k) => after[k]!.some((v, i) => v !== before[k]![i]));
+    expect(changed('.B')).toBe(true);
+    expect(changed('.A')).toBe(false);
+    await t.close();
+  });
+
   it('evaluates every evalEvery rounds and keeps the model when nobody contributes', async () => {
     const e2 = { ...env, config: { ...env.config, evalEvery: 2 } };
     const t = await createFederatedTrainer({ method: { id: 'fedavg' }, env: e2 });
@@ -127,11 +138,12 @@ describe('federated trainer', () => {
     await t.aggregate(1, [{ client: 0, weight: 1, staleness: 0 }, { client: 1, weight: 1, staleness: 0 }]);
     const v1 = t.global();
     await t.aggregate(2, [{ client: 2, weight: 1, staleness: 1 }]);
-    // By hand: client 2 trains from v0 (downloaded before aggregation 1), the server merges into v1.
+    // By hand: client 2 trains from v0 (downloaded before aggregation 1), the server merges into v1;
+    // aggregation 2 is the rules' round 1 (rules count from 0).
     const rule = getMethod('fedavg').training!;
     const ctx = flContext(env);
     const expected = (from: typeof v0) =>
-      rule.aggregate(v1, 2, [{ weight: 1, update: rule.clientWork(rule.configure(from, 2, { client: 2 }, ctx, {}), {}, env.arch) }], ctx, {});
+      rule.aggregate(v1, 1, [{ weight: 1, update: rule.clientWork(rule.configure(from, 1, { client: 2 }, ctx, {}), {}, env.arch) }], ctx, {});
     expect(t.global().weights).toEqual(expected(v0).weights);
     expect(t.global().weights).not.toEqual(expected(v1).weights);
     await expect(t.aggregate(3, [{ client: 0, weight: 1, staleness: 5 }])).rejects.toThrow(/refers to version/);

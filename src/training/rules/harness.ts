@@ -44,7 +44,11 @@ export interface RoundRecord<U> {
   updates: ClientUpdate<U>[];
 }
 
-/** Run `rounds` rounds of `rule` from `base`; `onRound` sees the global model after each round. */
+/**
+ * Run `rounds` rounds of `rule` from `base`; `onRound` sees the global model after each round.
+ * `schedule: 'sequential'` runs the clients of a round one after another, each configured from the
+ * model after the previous one's update (as the simulation's trainer does for such methods).
+ */
 export function runInProcess<P, C, U, S>(
   rule: TrainingRule<P, C, U, S>,
   params: P,
@@ -52,17 +56,20 @@ export function runInProcess<P, C, U, S>(
   base: Weights,
   rounds: number,
   onRound?: (round: number, global: GlobalModel<S>, updates: ClientUpdate<U>[], before: GlobalModel<S>) => void,
+  schedule: 'parallel' | 'sequential' = 'parallel',
 ): { global: GlobalModel<S>; history: RoundRecord<U>[] } {
   let global = rule.init(base, ctx, params);
   const history: RoundRecord<U>[] = [];
   for (let round = 0; round < rounds; round++) {
     const updates: ClientUpdate<U>[] = [];
+    const before = global;
     for (let client = 0; client < ctx.clients; client++) {
       const config = rule.configure(global, round, { client }, ctx, params);
-      updates.push(rule.clientWork(config, params, ctx.arch));
+      const update = rule.clientWork(config, params, ctx.arch);
+      updates.push(update);
+      if (schedule === 'sequential') global = rule.aggregate(global, round, [{ weight: 1, update }], ctx, params);
     }
-    const before = global;
-    global = rule.aggregate(global, round, updates.map((update) => ({ weight: 1, update })), ctx, params);
+    if (schedule === 'parallel') global = rule.aggregate(global, round, updates.map((update) => ({ weight: 1, update })), ctx, params);
     history.push({ round, updates });
     onRound?.(round, global, updates, before);
   }
@@ -97,12 +104,13 @@ export function heldOutLossDrop<P, C, U, S>(
   texts: readonly string[],
   local: LocalTraining,
   rounds: number,
+  schedule: 'parallel' | 'sequential' = 'parallel',
 ): { before: number; after: number; train: string[]; heldOut: string[] } {
   const { train, heldOut } = heldOutSplit(texts);
   const ctx = corpusContext(arch, buildCorpus(train), 3, local, 11);
   const held = corpusContext(arch, buildCorpus(heldOut), 1, local, 999).batches(0, 0, 4);
   const base = initWeights(arch, 1);
   const before = globalLoss(arch, { weights: base }, held);
-  const { global } = runInProcess(rule, params, ctx, base, rounds);
+  const { global } = runInProcess(rule, params, ctx, base, rounds, undefined, schedule);
   return { before, after: globalLoss(arch, global, held), train, heldOut };
 }

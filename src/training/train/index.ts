@@ -27,6 +27,13 @@ export interface AdamConfig {
   eps: number;
 }
 
+/** Adam moments per trainable slot (base names first, then LoRA names, as resolved) and steps taken. */
+export interface AdamState {
+  step: number;
+  m1: Float32Array[];
+  m2: Float32Array[];
+}
+
 export interface TrainStepsArgs {
   arch: Architecture;
   /** Base weights (all parameters). Not modified. */
@@ -49,6 +56,16 @@ export interface TrainStepsArgs {
   /** Clip the global L2 norm of the trainable gradients to this value (before the update). */
   clipNorm?: number;
   /**
+   * Per trainable parameter (base or LoRA name), entries with mask 0 are never updated and their
+   * gradient is zeroed before clipping (LoRA-A2's masked local training, Koo et al. 2024 eq. (6)).
+   */
+  updateMasks?: Record<string, Uint8Array>;
+  /**
+   * Adam state to start from (moments in trainable-slot order, the step count for the bias
+   * corrections), e.g. carried from another client (FedCyBGD's official loop). Default: fresh.
+   */
+  adamState?: AdamState;
+  /**
    * Task seed. Training is deterministic given the batches (no dropout in the proxy), so the
    * seed only identifies the task; callers derive their batch sampling from it.
    */
@@ -64,6 +81,10 @@ export interface TrainStepsResult {
   losses: number[];
   /** Sum over steps of the squared L2 norm of each trainable parameter's (unclipped) gradient. */
   gradSqNormByParam: Record<string, number>;
+  /** Squared L2 norm of each trainable parameter's (unclipped) gradient at the last step. */
+  lastGradSqNormByParam: Record<string, number>;
+  /** Adam state after the last step (absent for SGD). */
+  adamState?: AdamState;
 }
 
 export interface LossOptions {
@@ -194,6 +215,13 @@ export function lossAndGrads(
   }
 }
 
+/** A copy of a carried Adam moment, or zeros; throws when its length does not match the slot. */
+function startMoment(given: Float32Array | undefined, length: number, name: string): Float32Array {
+  if (!given) return new Float32Array(length);
+  if (given.length !== length) throw new Error(`adamState: moment for ${name} has ${given.length} values, expected ${length}`);
+  return given.slice();
+}
+
 /** Resolve `trainable` to [base names, lora names]. */
 export function resolveTrainable(arch: Architecture, trainable: Trainable, lora?: Lora): [string[], string[]] {
   const baseNames = Object.keys(paramShapes(arch));
@@ -234,13 +262,14 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
   };
   // Trainable slots: their tensor map (base or lora), current values (copied), optimiser state.
   const slots = [
-    ...baseNames.map((n) => ({ name: n, map: params.base, value: args.weights[n]!.slice() })),
-    ...loraNames.map((n) => ({ name: n, map: params.lora!.t, value: args.lora!.weights[n]!.slice() })),
-  ].map((s) => ({
+    ...baseNames.map((n) => ({ name: n, map: params.base, value: args.weights[n]!.slice(), start: args.weights[n]! })),
+    ...loraNames.map((n) => ({ name: n, map: params.lora!.t, value: args.lora!.weights[n]!.slice(), start: args.lora!.weights[n]! })),
+  ].map((s, i) => ({
     ...s,
     mask: s.map === params.base ? args.masks?.[s.name] : undefined,
-    m1: args.optimizer === 'adam' ? new Float32Array(s.value.length) : undefined,
-    m2: args.optimizer === 'adam' ? new Float32Array(s.value.length) : undefined,
+    frozen: args.updateMasks?.[s.name],
+    m1: args.optimizer === 'adam' ? startMoment(args.adamState?.m1[i], s.value.length, s.name) : undefined,
+    m2: args.optimizer === 'adam' ? startMoment(args.adamState?.m2[i], s.value.length, s.name) : undefined,
   }));
   for (const s of slots) {
     if (s.mask) for (let i = 0; i < s.value.length; i++) if (s.mask[i] === 0) s.value[i] = 0;
@@ -249,8 +278,9 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
   const wd = args.weightDecay ?? 0;
   const losses: number[] = [];
   const gradSqNormByParam: Record<string, number> = {};
+  const lastGradSqNormByParam: Record<string, number> = {};
   for (const s of slots) gradSqNormByParam[s.name] = 0;
-  let step = 0;
+  let step = args.optimizer === 'adam' ? (args.adamState?.step ?? 0) : 0;
   try {
     for (const tb of args.batches) {
       step++;
@@ -276,9 +306,11 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
       let total = 0;
       slots.forEach((s, i) => {
         const g = grads[i]!;
+        if (s.frozen) for (let j = 0; j < g.length; j++) if (s.frozen[j] === 0) g[j] = 0;
         let sq = 0;
         for (let j = 0; j < g.length; j++) sq += g[j]! * g[j]!;
         gradSqNormByParam[s.name]! += sq;
+        lastGradSqNormByParam[s.name] = sq;
         total += sq;
       });
       const clip =
@@ -303,6 +335,7 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
           for (let j = 0; j < w.length; j++) w[j] = w[j]! - lr * (g[j]! * clip + wd * w[j]!);
         }
         if (s.mask) for (let j = 0; j < w.length; j++) if (s.mask[j] === 0) w[j] = 0;
+        if (s.frozen) for (let j = 0; j < w.length; j++) if (s.frozen[j] === 0) w[j] = s.start[j]!;
       });
     }
     const weights: Weights = {};
@@ -312,7 +345,9 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
       else loraOut[s.name] = s.value;
     }
     const lora = args.lora ? { rank: args.lora.rank, alpha: args.lora.alpha, weights: loraOut } : undefined;
-    return { weights, lora, losses, gradSqNormByParam };
+    const adamState =
+      args.optimizer === 'adam' ? { step, m1: slots.map((s) => s.m1!), m2: slots.map((s) => s.m2!) } : undefined;
+    return { weights, lora, losses, gradSqNormByParam, lastGradSqNormByParam, ...(adamState ? { adamState } : {}) };
   } finally {
     dispose();
   }
