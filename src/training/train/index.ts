@@ -12,6 +12,7 @@ import { disposeBatch, lmLoss, makeBatch, type TfBatch, type TfParams } from '..
 import { blockCount, blockOf, checkSupported, paramShapes, type Weights } from '../model/params.js';
 import { loraTargets, type Lora } from '../model/lora.js';
 import type { Masks } from '../model/masks.js';
+import { adamUpdate, kernelsActive, sgdUpdate, sumSquares } from '../kernels/index.js';
 
 export interface TokenBatch {
   tokens: Int32Array | Uint8Array;
@@ -221,8 +222,8 @@ export function resolveTrainable(arch: Architecture, trainable: Trainable, lora?
  * the mask is re-applied after every update.
  *
  * Speed: tfjs only computes loss and gradients; the optimiser (clip, Adam/SGD, weight decay,
- * masks) runs as plain loops over Float32Arrays, which replaces ~12 small tfjs ops per
- * parameter per step (the dominant overhead at proxy size) with one pass over the values.
+ * masks) is one pass over the values per parameter: on wasm a SIMD kernel on the heap (weights
+ * and moments never leave it between steps), elsewhere plain loops over Float32Arrays.
  */
 export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
   const { arch, lr } = args;
@@ -233,14 +234,15 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
     ...(args.lora ? loraShapes(arch, args.lora) : {}),
   };
   // Trainable slots: their tensor map (base or lora), current values (copied), optimiser state.
+  const onKernels = kernelsActive();
   const slots = [
     ...baseNames.map((n) => ({ name: n, map: params.base, value: args.weights[n]!.slice() })),
     ...loraNames.map((n) => ({ name: n, map: params.lora!.t, value: args.lora!.weights[n]!.slice() })),
   ].map((s) => ({
     ...s,
     mask: s.map === params.base ? args.masks?.[s.name] : undefined,
-    m1: args.optimizer === 'adam' ? new Float32Array(s.value.length) : undefined,
-    m2: args.optimizer === 'adam' ? new Float32Array(s.value.length) : undefined,
+    m1: args.optimizer === 'adam' && !onKernels ? new Float32Array(s.value.length) : undefined,
+    m2: args.optimizer === 'adam' && !onKernels ? new Float32Array(s.value.length) : undefined,
   }));
   for (const s of slots) {
     if (s.mask) for (let i = 0; i < s.value.length; i++) if (s.mask[i] === 0) s.value[i] = 0;
@@ -251,6 +253,71 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
   const gradSqNormByParam: Record<string, number> = {};
   for (const s of slots) gradSqNormByParam[s.name] = 0;
   let step = 0;
+  /** The clip factor (Pascanu et al. 2013) for the unclipped squared norms of this step's gradients. */
+  const clipFactor = (sq: number[]): number => {
+    let total = 0;
+    slots.forEach((s, i) => {
+      gradSqNormByParam[s.name]! += sq[i]!;
+      total += sq[i]!;
+    });
+    return args.clipNorm !== undefined ? Math.min(1, args.clipNorm / (Math.sqrt(total) + 1e-12)) : 1;
+  };
+  const result = (): TrainStepsResult => {
+    const weights: Weights = {};
+    const loraOut: Weights = args.lora ? { ...args.lora.weights } : {};
+    for (const s of slots) {
+      if (s.map === params.base) weights[s.name] = s.value;
+      else loraOut[s.name] = s.value;
+    }
+    const lora = args.lora ? { rank: args.lora.rank, alpha: args.lora.alpha, weights: loraOut } : undefined;
+    return { weights, lora, losses, gradSqNormByParam };
+  };
+  if (onKernels) {
+    // wasm: parameters and Adam moments stay on the heap for the whole call; the fused update
+    // kernel writes each step's weights to a new tensor (see kernels/index.ts adamUpdate).
+    const moments = slots.map((s) =>
+      args.optimizer === 'adam' ? [tf.zeros(shapes[s.name] as number[]), tf.zeros(shapes[s.name] as number[])] : [],
+    );
+    try {
+      for (const s of slots) {
+        s.map[s.name]!.dispose();
+        s.map[s.name] = tf.tensor(s.value, shapes[s.name] as number[], 'float32');
+      }
+      for (const tb of args.batches) {
+        step++;
+        const b = makeBatch(arch, tb.tokens, tb.batch, tb.seqLen);
+        const xs = slots.map((s) => s.map[s.name]!);
+        let grads: tf.Tensor[] = [];
+        try {
+          const r = tf.tidy(() => tf.valueAndGrads(() => lmLoss(arch, params, b))(xs));
+          grads = r.grads;
+          losses.push(r.value.dataSync()[0]!);
+          r.value.dispose();
+          const clip = clipFactor(grads.map(sumSquares));
+          const stepSize = (lr * Math.sqrt(1 - adam.beta2 ** step)) / (1 - adam.beta1 ** step);
+          const epsHat = adam.eps * Math.sqrt(1 - adam.beta2 ** step);
+          slots.forEach((s, i) => {
+            const mask = s.map === params.base ? params.masks?.[s.name] : undefined;
+            const [m, v] = moments[i]!;
+            const next =
+              m && v
+                ? adamUpdate(xs[i]!, grads[i]!, m, v, mask, { clip, beta1: adam.beta1, beta2: adam.beta2, stepSize, epsHat, lrWd: lr * wd })
+                : sgdUpdate(xs[i]!, grads[i]!, mask, clip, lr, wd);
+            xs[i]!.dispose();
+            s.map[s.name] = next;
+          });
+        } finally {
+          tf.dispose(grads);
+          disposeBatch(b);
+        }
+      }
+      for (const s of slots) s.value = (s.map[s.name]!.dataSync() as Float32Array).slice();
+      return result();
+    } finally {
+      tf.dispose(moments.flat());
+      dispose();
+    }
+  }
   try {
     for (const tb of args.batches) {
       step++;
@@ -273,16 +340,13 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
         disposeBatch(b);
       }
       // Global-norm clipping (Pascanu et al. 2013) on the unclipped squared norms.
-      let total = 0;
-      slots.forEach((s, i) => {
-        const g = grads[i]!;
-        let sq = 0;
-        for (let j = 0; j < g.length; j++) sq += g[j]! * g[j]!;
-        gradSqNormByParam[s.name]! += sq;
-        total += sq;
-      });
-      const clip =
-        args.clipNorm !== undefined ? Math.min(1, args.clipNorm / (Math.sqrt(total) + 1e-12)) : 1;
+      const clip = clipFactor(
+        grads.map((g) => {
+          let sq = 0;
+          for (let j = 0; j < g.length; j++) sq += g[j]! * g[j]!;
+          return sq;
+        }),
+      );
       // Adam (Kingma & Ba 2015) with the bias corrections folded into the step size.
       const stepSize = (lr * Math.sqrt(1 - adam.beta2 ** step)) / (1 - adam.beta1 ** step);
       const epsHat = adam.eps * Math.sqrt(1 - adam.beta2 ** step);
@@ -305,14 +369,7 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
         if (s.mask) for (let j = 0; j < w.length; j++) if (s.mask[j] === 0) w[j] = 0;
       });
     }
-    const weights: Weights = {};
-    const loraOut: Weights = args.lora ? { ...args.lora.weights } : {};
-    for (const s of slots) {
-      if (s.map === params.base) weights[s.name] = s.value;
-      else loraOut[s.name] = s.value;
-    }
-    const lora = args.lora ? { rank: args.lora.rank, alpha: args.lora.alpha, weights: loraOut } : undefined;
-    return { weights, lora, losses, gradSqNormByParam };
+    return result();
   } finally {
     dispose();
   }
