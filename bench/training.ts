@@ -93,11 +93,13 @@ async function poolTokS(workers: number, tasks: number, steps: number): Promise<
 }
 
 /**
- * Per-kernel CPU time inside one training step (loss, gradients and Adam through trainSteps),
- * at batch x seqLen: every kernel registered for the current backend is wrapped with a CPU
- * timer (process.cpuUsage; tfjs kernels and airtune's; nested calls count once, in their
- * caller), the step of median CPU time of 5. tf.profile is not used: it reads every output
- * asynchronously and times wall clock, which other load on the machine inflates.
+ * Per-kernel time inside one training step (loss, gradients and Adam through trainSteps), at
+ * batch x seqLen: every kernel registered for the current backend is wrapped with a timer
+ * (tfjs kernels and airtune's; nested calls count once, in their caller). Each kernel's figure
+ * is its median over 9 steps of its wall time within the step, which filters out the
+ * preemptions of a loaded machine (per-call CPU time from getrusage is too coarse); the step's
+ * CPU time (median) is printed beside. tf.profile is not used: it reads every output
+ * asynchronously and inflates the figures.
  */
 export async function kernelProfile(batch: number, seqLen: number): Promise<void> {
   const arch = defaultProxy();
@@ -109,39 +111,39 @@ export async function kernelProfile(batch: number, seqLen: number): Promise<void
   configs.forEach((c) => {
     const f = c.kernelFunc;
     (c as { kernelFunc: tf.KernelFunc }).kernelFunc = ((args: Parameters<tf.KernelFunc>[0]) => {
-      const t0 = process.cpuUsage();
+      const t0 = performance.now();
       const out = f(args);
-      const t = process.cpuUsage(t0);
       const e = times.get(c.kernelName) ?? { ms: 0, n: 0 };
-      e.ms += (t.user + t.system) / 1000;
+      e.ms += performance.now() - t0;
       e.n++;
       times.set(c.kernelName, e);
       return out;
     }) as tf.KernelFunc;
   });
   const step = () => trainSteps({ arch, weights: w, trainable: 'all', batches: [data!], lr: 1e-3, optimizer: 'adam', seed: 1 });
-  const runs: { kernels: Map<string, { ms: number; n: number }>; wall: number; cpu: number }[] = [];
+  const runs: { kernels: Map<string, { ms: number; n: number }>; cpu: number }[] = [];
   try {
     step();
-    for (let r = 0; r < 5; r++) {
+    for (let r = 0; r < 9; r++) {
       times.clear();
       const c0 = process.cpuUsage();
-      const t0 = performance.now();
       step();
-      const wall = performance.now() - t0;
       const c = process.cpuUsage(c0);
-      runs.push({ kernels: new Map(times), wall, cpu: (c.user + c.system) / 1000 });
+      runs.push({ kernels: new Map(times), cpu: (c.user + c.system) / 1000 });
     }
   } finally {
     configs.forEach((c, i) => ((c as { kernelFunc: tf.KernelFunc }).kernelFunc = originals[i]!));
   }
-  runs.sort((x, y) => x.cpu - y.cpu);
-  const mid = runs[2]!;
-  const rows = [...mid.kernels.entries()].map(([name, e]) => ({ name, ms: e.ms, calls: e.n })).sort((x, y) => y.ms - x.ms);
+  const median = (xs: number[]) => xs.sort((x, y) => x - y)[xs.length >> 1]!;
+  const names = [...new Set(runs.flatMap((r) => [...r.kernels.keys()]))];
+  const rows = names
+    .map((name) => ({ name, ms: median(runs.map((r) => r.kernels.get(name)?.ms ?? 0)), calls: runs[0]!.kernels.get(name)?.n ?? 0 }))
+    .sort((x, y) => y.ms - x.ms);
   const inKernels = rows.reduce((t, r) => t + r.ms, 0);
-  console.log(`  kernel profile, one training step at ${batch} x ${seqLen} (median of 5 by CPU time: ${mid.cpu.toFixed(2)} CPU-ms, ${mid.wall.toFixed(2)} ms wall, ${inKernels.toFixed(2)} CPU-ms in kernels):`);
+  const cpu = median(runs.map((r) => r.cpu));
+  console.log(`  kernel profile, one trainSteps step at ${batch} x ${seqLen}: ${cpu.toFixed(2)} CPU-ms (median of 9), ${inKernels.toFixed(2)} ms in kernels (sum of per-kernel medians):`);
   for (const r of rows.filter((x) => x.ms >= 0.01 * inKernels)) {
-    console.log(`    ${r.name.padEnd(24)} ${r.ms.toFixed(2).padStart(8)} CPU-ms ${String(r.calls).padStart(4)} calls ${((100 * r.ms) / inKernels).toFixed(1).padStart(5)}%`);
+    console.log(`    ${r.name.padEnd(24)} ${r.ms.toFixed(2).padStart(8)} ms ${String(r.calls).padStart(4)} calls ${((100 * r.ms) / inKernels).toFixed(1).padStart(5)}%`);
   }
 }
 

@@ -560,7 +560,7 @@ function softmaxRow(p: usize, n: i32, w: i32): f32 {
     v128.store(p + o, f32x4.mul(v128.load(p + o), vi));
   }
   for (; j < n; j++) store<f32>(p + (<usize>j << 2), load<f32>(p + (<usize>j << 2)) * inv);
-  for (j = n; j < w; j++) store<f32>(p + (<usize>j << 2), 0);
+  if (w > n) memory.fill(p + (<usize>n << 2), 0, <usize>(w - n) << 2);
   return m + <f32>logF64(<f64>s);
 }
 
@@ -606,9 +606,15 @@ export function xentBwd(rows: i32, V: i32, probs: usize, targets: usize, scale: 
 // P [B, H, T, T] (zeros above the diagonal) is kept for the backward pass.
 
 /** Pack opB = K^T (rows c < d, columns j < T) of one head into 16-column panels: [ceil(T/16)][d][16]. */
-function packRowsT(src: usize, ld: i32, T: i32, d: i32, dst: usize): void {
+function packRowsT(src: usize, ld: i32, T: i32, d: i32, dst: usize, scale: f32): void {
   const panels = (T + 15) >> 4;
   for (let p = 0; p < panels; p++) packPanel(src, ld, true, 0, d, p << 4, min(16, T - (p << 4)), dst + (<usize>(p * d) << 6));
+  if (scale != 1) {
+    // The score scale folded into the packed keys (exact when it is a power of two, as 1/√16).
+    const vs = f32x4.splat(scale);
+    const end = dst + (<usize>(panels * d) << 6);
+    for (let q = dst; q < end; q += 16) v128.store(q, f32x4.mul(v128.load(q), vs));
+  }
 }
 
 /**
@@ -690,23 +696,15 @@ export function attentionFwd(B: i32, T: i32, H: i32, d: i32, scale: f32, qkv: us
   const panels = scratch;
   const pack2 = panels + (<usize>(tp * max(d, 16)) << 2);
   const tmp = pack2 + (<usize>(max(T, d) * 16) << 2);
-  const vs = f32x4.splat(scale);
   for (let b = 0; b < B; b++) {
     for (let hd = 0; hd < H; hd++) {
       const q = qkv + ((<usize>(b * T) * <usize>ld + <usize>(hd * d)) << 2);
       const k = q + (<usize>h << 2);
       const v = q + (<usize>(2 * h) << 2);
       const pm = pAll + (<usize>((b * H + hd) * T) * <usize>T << 2);
-      packRowsT(k, ld, T, d, panels);
+      packRowsT(k, ld, T, d, panels, scale);
       causalScores(T, d, q, ld, panels, pm, tmp);
-      for (let i = 0; i < T; i++) {
-        const row = pm + (<usize>(i * T) << 2);
-        const n = i + 1;
-        let j = 0;
-        for (; j + 4 <= n; j += 4) v128.store(row + (<usize>j << 2), f32x4.mul(v128.load(row + (<usize>j << 2)), vs));
-        for (; j < n; j++) store<f32>(row + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) * scale);
-        softmaxRow(row, n, T);
-      }
+      for (let i = 0; i < T; i++) softmaxRow(pm + (<usize>(i * T) << 2), i + 1, T);
       const c = ctx + ((<usize>(b * T) * <usize>h + <usize>(hd * d)) << 2);
       lowerTimes(T, d, pm, v, ld, c, h, false, pack2, tmp);
     }
@@ -737,7 +735,7 @@ export function attentionBwd(B: i32, T: i32, H: i32, d: i32, scale: f32, qkv: us
       const pm = pAll + (<usize>((b * H + hd) * T) * <usize>T << 2);
       const dO = dctx + ((<usize>(b * T) * <usize>h + <usize>(hd * d)) << 2);
       // dP (causal part) into ds
-      packRowsT(v, ld, T, d, panels);
+      packRowsT(v, ld, T, d, panels, 1);
       causalScores(T, d, dO, h, panels, ds, tmp);
       for (let i = 0; i < T; i++) {
         const pr = pm + (<usize>(i * T) << 2);
@@ -760,7 +758,7 @@ export function attentionBwd(B: i32, T: i32, H: i32, d: i32, scale: f32, qkv: us
           const o = <usize>j << 2;
           store<f32>(dr + o, load<f32>(pr + o) * (load<f32>(dr + o) - dot) * scale);
         }
-        for (j = n; j < T; j++) store<f32>(dr + (<usize>j << 2), 0);
+        if (T > n) memory.fill(dr + (<usize>n << 2), 0, <usize>(T - n) << 2);
       }
       lowerTimes(T, d, ds, k, ld, dq, ld, false, pack2, tmp); // dQ = dS K
       upperTimes(T, d, ds, q, ld, dk, ld, pack2, tmp); // dK = dS^T Q
