@@ -123,8 +123,10 @@ describe('BlockLLM selection rules (official blockllm_torch/blockllm.py)', () =>
     expect(observed.length).toBeGreaterThan(0);
     expect(observed.some((n) => sampled[3]!.gradNorms[n]! > 0)).toBe(true);
     // Check every 2 steps with patience 1: a last loss above the mean since the last reselection
-    // reselects (a large step size makes the loss rise).
-    ctx = corpusContext(arch, corpus, 1, { ...local, lr: 1 }, 6);
+    // reselects. With lr 0 nothing is learnt, so the loss varies only with the batch and a check
+    // step finds it above the running mean about half the time (a trend-free sequence); a large
+    // step size does not reliably make this tiny model's loss rise.
+    ctx = corpusContext(arch, corpus, 1, { ...local, lr: 0 }, 6);
     const checked = run(blockllmParams.parse({ sparsity: 0.8, updateFreq: 2, patience: 1, paramUpdateInterval: 2 }));
     expect(checked[checked.length - 1]!.reselections).toBeGreaterThan(0);
     for (const s of checked) expect(s.selected.reduce((a, n) => a + sizes(arch)[n]!, 0)).toBeLessThan(blockllmBudget(arch, 0.8) + Math.max(...Object.values(sizes(arch))));

@@ -12,6 +12,7 @@ import { disposeBatch, lmLoss, makeBatch, type TfBatch, type TfParams } from '..
 import { blockCount, blockOf, checkSupported, paramShapes, type Weights } from '../model/params.js';
 import { loraTargets, type Lora } from '../model/lora.js';
 import type { Masks } from '../model/masks.js';
+import { adamUpdate, kernelsActive, sgdUpdate, sumSquares } from '../kernels/index.js';
 
 export interface TokenBatch {
   tokens: Int32Array | Uint8Array;
@@ -249,8 +250,8 @@ export function resolveTrainable(arch: Architecture, trainable: Trainable, lora?
  * the mask is re-applied after every update.
  *
  * Speed: tfjs only computes loss and gradients; the optimiser (clip, Adam/SGD, weight decay,
- * masks) runs as plain loops over Float32Arrays, which replaces ~12 small tfjs ops per
- * parameter per step (the dominant overhead at proxy size) with one pass over the values.
+ * masks) is one pass over the values per parameter: on wasm a SIMD kernel on the heap (weights
+ * and moments never leave it between steps), elsewhere plain loops over Float32Arrays.
  */
 export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
   const { arch, lr } = args;
@@ -261,6 +262,7 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
     ...(args.lora ? loraShapes(arch, args.lora) : {}),
   };
   // Trainable slots: their tensor map (base or lora), current values (copied), optimiser state.
+  const onKernels = kernelsActive();
   const slots = [
     ...baseNames.map((n) => ({ name: n, map: params.base, value: args.weights[n]!.slice(), start: args.weights[n]! })),
     ...loraNames.map((n) => ({ name: n, map: params.lora!.t, value: args.lora!.weights[n]!.slice(), start: args.lora!.weights[n]! })),
@@ -281,6 +283,97 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
   const lastGradSqNormByParam: Record<string, number> = {};
   for (const s of slots) gradSqNormByParam[s.name] = 0;
   let step = args.optimizer === 'adam' ? (args.adamState?.step ?? 0) : 0;
+  /** The clip factor (Pascanu et al. 2013) for the unclipped squared norms of this step's gradients. */
+  const clipFactor = (sq: number[]): number => {
+    let total = 0;
+    slots.forEach((s, i) => {
+      gradSqNormByParam[s.name]! += sq[i]!;
+      lastGradSqNormByParam[s.name] = sq[i]!;
+      total += sq[i]!;
+    });
+    return args.clipNorm !== undefined ? Math.min(1, args.clipNorm / (Math.sqrt(total) + 1e-12)) : 1;
+  };
+  const result = (): TrainStepsResult => {
+    const weights: Weights = {};
+    const loraOut: Weights = args.lora ? { ...args.lora.weights } : {};
+    for (const s of slots) {
+      if (s.map === params.base) weights[s.name] = s.value;
+      else loraOut[s.name] = s.value;
+    }
+    const lora = args.lora ? { rank: args.lora.rank, alpha: args.lora.alpha, weights: loraOut } : undefined;
+    const adamState =
+      args.optimizer === 'adam' ? { step, m1: slots.map((s) => s.m1!), m2: slots.map((s) => s.m2!) } : undefined;
+    return { weights, lora, losses, gradSqNormByParam, lastGradSqNormByParam, ...(adamState ? { adamState } : {}) };
+  };
+  if (onKernels) {
+    // wasm: parameters and Adam moments stay on the heap for the whole call; the fused update
+    // kernel writes each step's weights to a new tensor (see kernels/index.ts adamUpdate).
+    // Adam moments (zeros, or carried from an earlier call: FedCyBGD's optimiser state) on the heap.
+    const moments = slots.map((s) =>
+      s.m1 && s.m2 ? [tf.tensor(s.m1, shapes[s.name] as number[], 'float32'), tf.tensor(s.m2, shapes[s.name] as number[], 'float32')] : [],
+    );
+    // Entries an update mask freezes (LoRA-A2's unselected ranks): zero gradient, value kept.
+    const frozen = slots.map((s) => (s.frozen ? tf.tensor(s.frozen, shapes[s.name] as number[], 'float32') : null));
+    const starts = slots.map((s) => (s.frozen ? tf.tensor(s.start, shapes[s.name] as number[], 'float32') : null));
+    try {
+      for (const s of slots) {
+        s.map[s.name]!.dispose();
+        s.map[s.name] = tf.tensor(s.value, shapes[s.name] as number[], 'float32');
+      }
+      for (const tb of args.batches) {
+        step++;
+        const b = makeBatch(arch, tb.tokens, tb.batch, tb.seqLen);
+        const xs = slots.map((s) => s.map[s.name]!);
+        let grads: tf.Tensor[] = [];
+        try {
+          const r = tf.tidy(() => tf.valueAndGrads(() => lmLoss(arch, params, b))(xs));
+          grads = r.grads.map((g, i) => {
+            const keep = frozen[i];
+            if (!keep) return g;
+            const z = tf.mul(g, keep);
+            g.dispose();
+            return z;
+          });
+          losses.push(r.value.dataSync()[0]!);
+          r.value.dispose();
+          const clip = clipFactor(grads.map(sumSquares));
+          const stepSize = (lr * Math.sqrt(1 - adam.beta2 ** step)) / (1 - adam.beta1 ** step);
+          const epsHat = adam.eps * Math.sqrt(1 - adam.beta2 ** step);
+          slots.forEach((s, i) => {
+            const mask = s.map === params.base ? params.masks?.[s.name] : undefined;
+            const [m, v] = moments[i]!;
+            const next =
+              m && v
+                ? adamUpdate(xs[i]!, grads[i]!, m, v, mask, { clip, beta1: adam.beta1, beta2: adam.beta2, stepSize, epsHat, lrWd: lr * wd })
+                : sgdUpdate(xs[i]!, grads[i]!, mask, clip, lr, wd);
+            xs[i]!.dispose();
+            const keep = frozen[i];
+            if (keep) {
+              // w = keep ? updated : start (frozen entries return to their value at the call's start)
+              s.map[s.name] = tf.tidy(() => tf.add(tf.mul(next, keep), tf.mul(starts[i]!, tf.sub(1, keep))));
+              next.dispose();
+            } else s.map[s.name] = next;
+          });
+        } finally {
+          tf.dispose(grads);
+          disposeBatch(b);
+        }
+      }
+      slots.forEach((s, i) => {
+        s.value = (s.map[s.name]!.dataSync() as Float32Array).slice();
+        const [m, v] = moments[i]!;
+        if (m && v) {
+          s.m1 = (m.dataSync() as Float32Array).slice();
+          s.m2 = (v.dataSync() as Float32Array).slice();
+        }
+      });
+      return result();
+    } finally {
+      tf.dispose(moments.flat());
+      tf.dispose([...frozen, ...starts].filter((t): t is tf.Tensor => t !== null));
+      dispose();
+    }
+  }
   try {
     for (const tb of args.batches) {
       step++;
@@ -303,18 +396,15 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
         disposeBatch(b);
       }
       // Global-norm clipping (Pascanu et al. 2013) on the unclipped squared norms.
-      let total = 0;
-      slots.forEach((s, i) => {
-        const g = grads[i]!;
-        if (s.frozen) for (let j = 0; j < g.length; j++) if (s.frozen[j] === 0) g[j] = 0;
-        let sq = 0;
-        for (let j = 0; j < g.length; j++) sq += g[j]! * g[j]!;
-        gradSqNormByParam[s.name]! += sq;
-        lastGradSqNormByParam[s.name] = sq;
-        total += sq;
-      });
-      const clip =
-        args.clipNorm !== undefined ? Math.min(1, args.clipNorm / (Math.sqrt(total) + 1e-12)) : 1;
+      const clip = clipFactor(
+        slots.map((s, i) => {
+          const g = grads[i]!;
+          if (s.frozen) for (let j = 0; j < g.length; j++) if (s.frozen[j] === 0) g[j] = 0;
+          let sq = 0;
+          for (let j = 0; j < g.length; j++) sq += g[j]! * g[j]!;
+          return sq;
+        }),
+      );
       // Adam (Kingma & Ba 2015) with the bias corrections folded into the step size.
       const stepSize = (lr * Math.sqrt(1 - adam.beta2 ** step)) / (1 - adam.beta1 ** step);
       const epsHat = adam.eps * Math.sqrt(1 - adam.beta2 ** step);
@@ -338,16 +428,7 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
         if (s.frozen) for (let j = 0; j < w.length; j++) if (s.frozen[j] === 0) w[j] = s.start[j]!;
       });
     }
-    const weights: Weights = {};
-    const loraOut: Weights = args.lora ? { ...args.lora.weights } : {};
-    for (const s of slots) {
-      if (s.map === params.base) weights[s.name] = s.value;
-      else loraOut[s.name] = s.value;
-    }
-    const lora = args.lora ? { rank: args.lora.rank, alpha: args.lora.alpha, weights: loraOut } : undefined;
-    const adamState =
-      args.optimizer === 'adam' ? { step, m1: slots.map((s) => s.m1!), m2: slots.map((s) => s.m2!) } : undefined;
-    return { weights, lora, losses, gradSqNormByParam, lastGradSqNormByParam, ...(adamState ? { adamState } : {}) };
+    return result();
   } finally {
     dispose();
   }
