@@ -58,6 +58,12 @@ export function isDone(dir: string, hash: string): boolean {
   return marker.sha256 === hash && Array.isArray(marker.files) && marker.files.every((f) => existsSync(join(dir, f)));
 }
 
+/** Write done.json, LAST, once the run's files are in its folder (also for runs computed elsewhere: queue.ts). */
+export function markDone(task: Pick<RunTask, 'runId' | 'dir' | 'hash' | 'assignments'>): void {
+  const marker: DoneMarker = { run_id: task.runId, sha256: task.hash, assignments: task.assignments, files: [...RUN_FILES] };
+  writeFileAtomic(join(task.dir, DONE_FILE), toJson(marker));
+}
+
 export async function executeRun(task: RunTask): Promise<RunDone> {
   rmSync(task.dir, { recursive: true, force: true });
   const loaded: LoadedScenario = {
@@ -78,7 +84,6 @@ export async function executeRun(task: RunTask): Promise<RunDone> {
     sweep_assignments: task.assignments,
   };
   writeRunOutputs(task.dir, { ...result, meta });
-  const marker: DoneMarker = { run_id: task.runId, sha256: task.hash, assignments: task.assignments, files: [...RUN_FILES] };
-  writeFileAtomic(join(task.dir, DONE_FILE), toJson(marker));
+  markDone(task);
   return { runId: task.runId, rounds: result.rounds.length, eventsProcessed: result.eventsProcessed };
 }
