@@ -25,6 +25,9 @@ import { encodeResult, prepareRun, renamePaths, type PreparedRun } from './queue
 import { ERROR_LOG_TAG, MAX_STALLED, QUEUE_PREFIX, SWEEP_REGISTRY, connectRedis, ioredisOptions } from './queue-redis.js';
 import { describeRedisUrl, parseRedisUrl } from './redis-url.js';
 
+/** What a worker leaves of a finished sweep's queue (BullMQ's `meta` hash) expires after this. */
+const META_TTL_MS = 60_000;
+
 export interface QueueWorkerOptions {
   url: string;
   /** Runs at once on this machine. */
@@ -151,7 +154,14 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     for (const [name, w] of workers) {
       if (names.has(name)) continue;
       workers.delete(name);
-      void w.close(); // the sweep is over (or was given up): finish what is running, take nothing new
+      // The sweep is over (or was given up): finish what is running, take nothing new. BullMQ's
+      // stalled check may have re-created the queue's small `meta` hash after the submitter removed
+      // the queue: let it expire (a sweep resumed under the same name re-creates what it needs).
+      void w
+        .close()
+        .then(() => client.pexpire(`${QUEUE_PREFIX}:${name}:meta`, META_TTL_MS))
+        .then(() => log(`airtune worker: sweep queue ${name} finished`))
+        .catch((e: Error) => log(`airtune worker: ${name}: ${e.message}`));
     }
   };
   await refresh();

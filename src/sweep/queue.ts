@@ -27,7 +27,7 @@ export interface QueueSweepOptions {
   /** Scenario name and output folder: the sweep's queue is named after them. */
   scenario: string;
   outDir: string;
-  /** How often to re-read the state of runs not heard of (events are the fast path), ms. */
+  /** Re-read the state of every pending run after this long without a queue event (events are the fast path), ms. */
   pollMs?: number;
   /** Say so once if no worker has taken a run after this long, ms. */
   idleHintMs?: number;
@@ -68,6 +68,7 @@ export async function runTasksOnQueue(tasks: readonly RunTask[], opts: QueueSwee
   const again = new Set<string>();
   let settle!: { resolve: () => void; reject: (e: unknown) => void };
   const finished = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  finished.catch(() => {}); // awaited below; a failure before that is not an unhandled rejection
   let failed = false;
   const fail = (e: unknown) => {
     if (failed) return;
@@ -129,10 +130,21 @@ export async function runTasksOnQueue(tasks: readonly RunTask[], opts: QueueSwee
     }
   };
 
-  const onEvent = ({ jobId }: { jobId: string }) => void check(jobId);
+  let lastEvent = Date.now();
+  // Events are acted on once every job is in the queue (a check during the resume loop below could
+  // write and remove a job the loop then finds missing and enqueues again); the loop's own final
+  // check of every job covers what happened before.
+  let listening = false;
+  const onEvent = ({ jobId }: { jobId: string }) => {
+    lastEvent = Date.now();
+    if (listening) void check(jobId);
+  };
   queueEvents.on('completed', onEvent);
   queueEvents.on('failed', onEvent);
-  queueEvents.on('active', ({ jobId }) => start(jobId));
+  queueEvents.on('active', ({ jobId }) => {
+    lastEvent = Date.now();
+    start(jobId);
+  });
   let poll: NodeJS.Timeout | undefined;
   let hint: NodeJS.Timeout | undefined;
   try {
@@ -149,10 +161,15 @@ export async function runTasksOnQueue(tasks: readonly RunTask[], opts: QueueSwee
     }
     await enqueue(fresh);
     events.onQueued?.(name, describeRedisUrl(conn), tasks.length);
+    listening = true;
     for (const id of byId.keys()) void check(id);
+    // Safety net for events missed (e.g. across a reconnection): when the queue has been quiet.
+    const quietMs = opts.pollMs ?? 5000;
     poll = setInterval(() => {
+      if (Date.now() - lastEvent < quietMs) return;
+      lastEvent = Date.now();
       for (const id of pending) void check(id);
-    }, opts.pollMs ?? 3000);
+    }, quietMs / 5);
     hint = setTimeout(() => {
       if (started.size === 0) events.onNotice?.(`no worker has taken a run yet; start workers with: airtune worker --queue ${describeRedisUrl(conn)}`);
     }, opts.idleHintMs ?? 15000);

@@ -15,6 +15,7 @@ import { executeRun, type RunTask } from '../../src/sweep/execute.js';
 import { startQueueWorker, type QueueWorkerHandle } from '../../src/sweep/queue-worker.js';
 import { main } from '../../src/cli/main.js';
 import { capture } from '../helpers/io.js';
+import { snapshot } from '../helpers/snapshot.js';
 import { REPO_ROOT, spawnAirtune, startRedis, type RedisServer } from '../helpers/redis.js';
 
 const PASSWORD = 'airtune test/pw';
@@ -73,19 +74,6 @@ const ROWS_PER_RUN = 2 * 20; // methods x rounds
 
 const read = (p: string) => readFileSync(p, 'utf8');
 
-/** Every file of a sweep folder, relative path -> bytes. */
-function snapshot(out: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (d: string, rel: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p, `${rel}${name}/`);
-      else files[`${rel}${name}`] = read(p);
-    }
-  };
-  walk(out, '');
-  return files;
-}
 
 /** The same sweep run locally, computed once: the reference bytes. */
 let localRef: Promise<Record<string, string>> | undefined;
@@ -96,7 +84,7 @@ function localReference(): Promise<Record<string, string>> {
 
 /**
  * Keys airtune left in Redis for good. (A worker still serving a finished sweep until its next
- * look at the list of sweeps may re-create BullMQ's stalled-check marker, which expires.)
+ * look at the list of sweeps may re-create BullMQ's small `meta` hash; it sets it to expire.)
  */
 async function airtuneKeys(): Promise<string[]> {
   const client = new Redis({ host: '127.0.0.1', port: redis.port, password: PASSWORD });
@@ -155,6 +143,7 @@ describe('airtune sweep --queue', () => {
       expect(Object.keys(ref)).toContain('sweep_rounds.csv');
       expect(snapshot(out)).toEqual(ref);
       // Finished: the sweep's jobs and queue are gone from Redis, and so is its registration.
+      await b.waitFor(/sweep queue sweep\.queued\.[0-9a-f]+ finished/);
       expect(await airtuneKeys()).toEqual([]);
     } finally {
       a.proc.kill('SIGKILL');
@@ -165,10 +154,13 @@ describe('airtune sweep --queue', () => {
   });
 
   it('an interrupted submitter resumes by run hash: finished runs are not redone', async () => {
-    // The worker finishes 3 runs, then holds the 4th until the submitter has been interrupted.
+    // The worker finishes 3 runs, then holds the 4th until the submitter has been interrupted, and
+    // the 6th until the second submit has started (so runs complete while it looks at the queue).
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const w = await countingWorker({ execute: async (_task, n) => (n > 3 ? gate : undefined) });
+    let releaseLate!: () => void;
+    const late = new Promise<void>((r) => (releaseLate = r));
+    const w = await countingWorker({ execute: async (_task, n) => (n > 5 ? Promise.all([gate, late]).then(() => {}) : n > 3 ? gate : undefined) });
     const out = join(dir, 'interrupted');
     try {
       const first = spawnAirtune(['sweep', file, ...SETS.flatMap((s) => ['--set', s]), '--queue', redis.url, '--out', out, '--quiet']);
@@ -179,19 +171,23 @@ describe('airtune sweep --queue', () => {
       const finished = doneRuns();
       expect(finished).toHaveLength(3);
       release();
-      // Some runs complete while no submitter listens: their results wait in Redis.
+      // Two runs complete while no submitter listens: their results wait in Redis.
       await vi.waitUntil(() => w.lines.filter((l) => / done in /.test(l)).length >= 5, { timeout: 60_000, interval: 50 });
 
-      const again = await runSweep(file, { set: SETS, out, queue: redis.url, quiet: true });
+      const resumed = runSweep(file, { set: SETS, out, queue: redis.url, quiet: true });
+      releaseLate();
+      const again = await resumed;
       expect([...again.skipped].sort()).toEqual([...finished].sort());
       expect(again.executed).toHaveLength(RUNS - 3);
       // Each run was computed exactly once over both submits.
       expect(w.starts.size).toBe(RUNS);
-      expect([...w.starts.values()]).toEqual(Array(RUNS).fill(1));
+      expect([...w.starts.values()], w.lines.join('\n')).toEqual(Array(RUNS).fill(1));
       expect(snapshot(out)).toEqual(await localReference());
+      await vi.waitUntil(() => w.lines.some((l) => / finished$/.test(l)), { timeout: 10_000 });
       expect(await airtuneKeys()).toEqual([]);
     } finally {
       release();
+      releaseLate();
       await w.handle.close();
     }
   });
