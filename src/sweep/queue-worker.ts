@@ -97,9 +97,12 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     try {
       return await runOn(thread, task);
     } catch (e) {
-      // The thread may be dead or stuck after a failure: start a fresh one for the next run.
-      threads[slot] = undefined;
-      void thread.terminate();
+      // Bad input is reported by a live thread; after anything else the thread may be dead or in a
+      // bad state: start a fresh one for the next run.
+      if ((e as { exitCode?: number }).exitCode !== 2) {
+        threads[slot] = undefined;
+        void thread.terminate();
+      }
       throw e;
     }
   };
