@@ -14,6 +14,7 @@ import { runSolve } from '../../solvers/jcpba/index.js';
 import { SOLVER_NAMES } from '../../solvers/jcpba/types.js';
 import { sweepCommand, workersArg, collectArg } from '../sweep/index.js';
 import { VERSION } from './version.js';
+import { secondsArg, workerCommand, DEFAULT_DATA_DIR } from './worker.js';
 
 import { UsageError } from "./errors.js";
 
@@ -67,6 +68,7 @@ Examples:
   $ airtune run scenarios/quickstart.yaml --replications 5   5 seeds, means with 95% intervals
   $ airtune calibrate scenarios/quickstart.yaml           fit JCPBA's rounds model on the training proxy
   $ airtune validate scenarios/cell-20-clients.yaml       check a scenario, list every problem
+  $ airtune worker --queue redis://lab-server:6379 -c 2   run sweeps submitted with airtune sweep --queue
 Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     );
 
@@ -109,8 +111,21 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .option('-w, --workers <n>', 'worker threads, 0 = in-process (default: min(2, cores))', workersArg)
     .option('-m, --methods <list>', 'comma-separated method ids or labels to run', listArg)
     .option('-q, --quiet', 'no progress bar and no report')
-    .action(async (file: string, o: { set: string[]; out?: string; workers?: number; methods?: string[]; quiet?: boolean }, cmd: Command) => {
+    .option('--queue <url>', 'send the runs to `airtune worker`s through Redis: redis://[:password@]host[:port][/db] or rediss:// (TLS)')
+    .action(async (file: string, o: { set: string[]; out?: string; workers?: number; methods?: string[]; quiet?: boolean; queue?: string }, cmd: Command) => {
       await sweepCommand(file, { ...o, command: commandArgs(cmd) });
+    });
+
+  program
+    .command('worker')
+    .description('run queued sweep runs (airtune sweep --queue) from Redis on this machine, until stopped')
+    .requiredOption('--queue <url>', 'the Redis of the sweeps: redis://[:password@]host[:port][/db] or rediss:// (TLS)')
+    .option('-c, --concurrency <n>', 'runs at a time on this machine (default 1)', workersArg)
+    .option('--data <dir>', `folder where datasets too large to travel in a job are looked up by name (default ${DEFAULT_DATA_DIR})`)
+    .option('--lock <seconds>', 'lock time of a run: a dead worker\'s run goes back to the queue after about this long (default 30)', secondsArg)
+    .option('-q, --quiet', 'log only failures')
+    .action(async (o: { queue: string; concurrency?: number; data?: string; lock?: number; quiet?: boolean }) => {
+      await workerCommand(o);
     });
 
   program

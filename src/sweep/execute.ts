@@ -67,6 +67,15 @@ export function isDone(dir: string, hash: string): boolean {
   return marker.sha256 === hash && Array.isArray(marker.files) && marker.files.every((f) => existsSync(join(dir, f)));
 }
 
+/**
+ * The run's done.json, written in the same unit as its files (output/unit.ts), so a folder with a
+ * done.json always holds the run whole (also for runs computed elsewhere: queue.ts).
+ */
+export function doneFile(task: Pick<RunTask, 'runId' | 'hash' | 'assignments'>): [string, string] {
+  const marker: DoneMarker = { run_id: task.runId, sha256: task.hash, assignments: task.assignments, files: [...RUN_FILES] };
+  return [DONE_FILE, toJson(marker)];
+}
+
 export async function executeRun(task: RunTask): Promise<RunDone> {
   const loaded: LoadedScenario = {
     scenario: validateScenario(task.raw, task.file),
@@ -86,8 +95,7 @@ export async function executeRun(task: RunTask): Promise<RunDone> {
     sweep_run_sha256: task.hash,
     sweep_assignments: task.assignments,
   };
-  const marker: DoneMarker = { run_id: task.runId, sha256: task.hash, assignments: task.assignments, files: [...RUN_FILES] };
   // The sweep holds the lock of the folder above runs/ (sweep.ts), so no lock is taken per run.
-  writeRunOutputs(task.dir, { ...result, meta }, [[DONE_FILE, toJson(marker)]]);
+  writeRunOutputs(task.dir, { ...result, meta }, [doneFile(task)]);
   return { runId: task.runId, rounds: result.rounds.length, eventsProcessed: result.eventsProcessed };
 }

@@ -27,6 +27,10 @@ import { planSweep, type RunPlan, type SweepPlan } from './plan.js';
 import { isDone, type RunTask } from './execute.js';
 import { runTasks, type PoolEvents } from './pool.js';
 import { sweptColumns, tidyTable, type AssembledRun } from './assemble.js';
+import { parseRedisUrl } from './redis-url.js';
+import { UsageError } from '../cli/errors.js';
+// Types only: queue.ts (and bullmq) load only when --queue is given.
+import type { QueueEvents } from './queue.js';
 
 export interface SweepFlags {
   /** `--set path=v1,v2,...`, repeatable. */
@@ -38,9 +42,11 @@ export interface SweepFlags {
   quiet?: boolean;
   /** The command-line arguments after `airtune` (recorded in sweep.json and meta.json). */
   command?: string[];
+  /** `redis://host:port[/db]`: send the runs to `airtune worker`s through this Redis (queue.ts). */
+  queue?: string;
 }
 
-export interface SweepEvents extends PoolEvents {
+export interface SweepEvents extends PoolEvents, QueueEvents {
   /** After planning: grid size and how many runs are already done (skipped). */
   onPlan?: (total: number, skipped: number) => void;
 }
@@ -110,6 +116,10 @@ function entriesToKeep(outDir: string, writing: readonly OutputFile[]): string[]
 
 /** Plan, validate every point, run what is not done yet, assemble the tidy CSVs. */
 export async function runSweep(file: string, flags: SweepFlags, events: SweepEvents = {}): Promise<SweepResult> {
+  if (flags.queue !== undefined) {
+    parseRedisUrl(flags.queue);
+    if (flags.workers !== undefined) throw new UsageError('--workers sets threads on this machine; with --queue the runs go to airtune workers (set their --concurrency instead)');
+  }
   const loaded = loadScenario(file);
   // --set wins; without it, the scenario's own `sweep:` grid (values quoted for the --set parser).
   const fromFile = Object.entries(loaded.scenario.sweep ?? {}).map(
@@ -162,7 +172,9 @@ async function sweepLocked(
     });
   }
   events.onPlan?.(plan.runs.length, skipped.length);
-  await runTasks(tasks, flags.workers ?? defaultWorkers(), events);
+  await (flags.queue !== undefined
+    ? (await import('./queue.js')).runTasksOnQueue(tasks, { url: flags.queue, scenario: loaded.scenario.name, outDir }, events)
+    : runTasks(tasks, flags.workers ?? defaultWorkers(), events));
 
   const assembled: AssembledRun[] = plan.runs.map((r) => ({ runId: r.runId, dir: join(runsDir, r.runId), assignments: assignmentsOf(r) }));
   const summaryCsv = tidyTable(assembled, plan.axes, 'summary.csv');
@@ -209,6 +221,10 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<Swe
         inFlight.splice(inFlight.indexOf(runId), 1);
         bar?.update(++done, { current: inFlight.join(' ') });
       },
+      onQueued: (queue, server, runs) => {
+        if (!flags.quiet) process.stdout.write(`airtune sweep: ${runs} run${runs === 1 ? '' : 's'} on queue ${queue} at ${server}, waiting for airtune workers\n`);
+      },
+      onNotice: (text) => process.stderr.write(`\nairtune sweep: ${text}\n`),
     });
   } finally {
     bar?.stop();

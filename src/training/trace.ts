@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { DataError } from './data/errors.js';
 import type { RoundLosses, Trainer } from '../simulation/types.js';
@@ -100,9 +100,12 @@ export function readLossTrace(file: string, baseDir: string): LossTrace {
   return parseLossTrace(text, file);
 }
 
-/** What `loss_model` says for trace-driven losses. */
+/**
+ * What `loss_model` says for trace-driven losses: the file's name (not its path, which depends on
+ * where the scenario is run from, or on a queue worker's folder) and its sha256.
+ */
 export function traceLossModel(trace: LossTrace): string {
-  return `trace ${trace.file} (sha256 ${trace.sha256}; losses measured elsewhere, placed at each round's aggregation end)`;
+  return `trace ${basename(trace.file)} (sha256 ${trace.sha256}; losses measured elsewhere, placed at each round's aggregation end)`;
 }
 
 export interface TraceRun {

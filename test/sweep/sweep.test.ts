@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { main } from '../../src/cli/main.js';
 import { capture } from '../helpers/io.js';
+import { snapshot } from '../helpers/snapshot.js';
 import { runSweep } from '../../src/sweep/sweep.js';
 import { ROUND_COLUMNS, SUMMARY_COLUMNS } from '../../src/output/records.js';
 
@@ -34,7 +35,6 @@ writeFileSync(file, SCENARIO);
 const SETS = ['clients.count=1,3', 'network.downlinkRate=10 Mb/s,"40 Mb/s"', 'seed=1,2'];
 const RUNS = 2 * 2 * 2;
 
-import { snapshot } from '../helpers/snapshot.js';
 
 const read = (p: string) => readFileSync(p, 'utf8');
 const rows = (p: string) => parse(read(p), { columns: true }) as Record<string, string>[];
