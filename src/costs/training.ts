@@ -94,7 +94,8 @@ export function trainingCost(arch: Architecture, work: LocalWork, plan: Training
  * once per use and no reuse across uses (the counting of Ivanov et al. 2021, "Data Movement Is
  * All You Need", for transformer training; the roofline's denominator, Williams et al. 2009):
  * the weights (and adapters) read by the forward pass, the back-propagated layers' and head's
- * matmul weights read again for the input gradients (and once more when recomputed), each trained
+ * matmul weights and the adapters read again for the input gradients (the layers' weights and the
+ * adapters once more when recomputed: the recomputed forward runs through both), each trained
  * parameter's gradient written and read, its master copy and optimizer states read and written
  * and its weight written, and the stored activations written and read back.
  */
@@ -106,7 +107,8 @@ export function trainingTrafficBytesPerStep(arch: Architecture, work: LocalWork,
   const layersBp = arch.layers - Math.min(Math.max(plan.backpropFromLayer, 0), arch.layers);
   const bpMatmul = layersBp * layerMatmulParams(arch) + headMatmulParams(arch);
   const forward = paramCount(arch) * wb + adapters * cb;
-  const backward = bpMatmul * wb + adapters * cb + (work.activationCheckpointing ? layersBp * layerMatmulParams(arch) * wb : 0);
+  const recompute = work.activationCheckpointing ? layersBp * layerMatmulParams(arch) * wb + adapters * cb : 0;
+  const backward = bpMatmul * wb + adapters * cb + recompute;
   const state = trained * (2 * cb + 2 * (masterCopyBytesPerParam(work.weights) + optimizerStateBytesPerParam(work.optimizer)) + cb);
   return forward + backward + state + 2 * activationBytesStored;
 }

@@ -10,16 +10,20 @@
  * computed (not applied) at every step (`numBottomToSample`).
  * Upload: selected values + indices (one per selected tensor, BlockLLM's selection unit, or one
  * per value with `indices: element`). Download: the values changed by the other clients, at most
- * min(N, clients·P_sel) (disjoint selections; worst case), with indices of the same granularity.
+ * min(N_sel, clients·P_sel) (disjoint selections; worst case; embeddings and head never change),
+ * with indices of the same granularity (at most the #selectable tensors).
  * Selected tensors can be anywhere, so the backward pass reaches every layer.
  *   N_sel  = parameters of the selectable tensors (all but embeddings and the LM head)
  *   P_sel  = floor((1 - sparsity)·N_sel)   (official num_params_to_keep)
- *   flops  = steps·tokens·(fwd + input grads + 2·P_sel + 2·m·mean selectable matmul tensor)
+ *   flops  = steps·tokens·(fwd + input grads + 2·min(P_sel, selectable matmul weights) + 2·m·w̄)
+ *            w̄ = selectable matmul weights / #selectable tensors: the expected matmul weights of
+ *            the sampled tensor, drawn uniformly from the selectable ones (norms, biases: 0)
  *   memory = N·weight bytes + P_sel·(grad + master + optimizer) + m·largest selectable tensor·grad + activations
  *   up = P_sel·B_wire + indices      (m = numBottomToSample)
+ *   down = min(N_sel, clients·P_sel)·B_wire + indices
  */
 import { z } from 'zod';
-import { headMatmulParams, layerMatmulParams, paramCount, parameterTensors, type ParamTensor } from '../costs/params.js';
+import { parameterTensors, type ParamTensor } from '../costs/params.js';
 import { computeBytesPerValue } from '../costs/precision.js';
 import { tokensPerStep, trainingCost } from '../costs/training.js';
 import { fraction } from '../scenario/fields.js';
@@ -286,18 +290,16 @@ export const blockllm: Method<BlockLlmParams> = {
   paramsSchema: blockllmParams,
   formula: 'P_sel = (1 - sparsity)·N_sel (no embeddings/head); optimizer state for P_sel only; + one sampled tensor\'s weight gradient; up = P_sel·B_wire + indices',
   load({ arch, work, clients }, params) {
-    const n = paramCount(arch);
     const eligible = blockllmEligibleTensors(arch);
     const selectable = eligible.reduce((a, t) => a + t.params, 0);
-    const tensors = parameterTensors(arch).length;
     const selected = keptCount(params.sparsity, selectable, Math.floor);
-    const allMatmul = arch.layers * layerMatmulParams(arch) + headMatmulParams(arch);
-    const matmulTensors = eligible.filter((t) => t.kind === 'linear');
-    const meanMatmul = matmulTensors.reduce((a, t) => a + t.params, 0) / Math.max(eligible.length, 1);
+    // Only selectable matmul weights get 2-FLOP weight gradients (the head is never selected).
+    const selectableMatmul = eligible.filter((t) => t.kind === 'linear').reduce((a, t) => a + t.params, 0);
+    const meanMatmul = selectableMatmul / Math.max(eligible.length, 1);
     const largest = Math.max(0, ...eligible.map((t) => t.params));
     const cost = trainingCost(arch, work, {
       trainedBaseParams: selected,
-      trainedBaseMatmulParams: Math.min(selected, allMatmul),
+      trainedBaseMatmulParams: Math.min(selected, selectableMatmul),
       backpropFromLayer: 0,
     });
     // The sampled inactive tensor(s): a weight gradient every step, no optimizer state.
@@ -305,9 +307,10 @@ export const blockllm: Method<BlockLlmParams> = {
     const sampledMemory = params.numBottomToSample * largest * computeBytesPerValue(work.weights);
 
     const selectedTensors = keptCount(params.sparsity, eligible.length, Math.ceil);
-    const downValues = Math.min(n, Math.max(clients, 1) * selected);
+    // Embeddings and head never change: at most the selectable values and tensors come down.
+    const downValues = Math.min(selectable, Math.max(clients, 1) * selected);
     const upIndices = params.indices === 'tensor' ? selectedTensors : selected;
-    const downIndices = params.indices === 'tensor' ? Math.min(tensors, Math.max(clients, 1) * selectedTensors) : downValues;
+    const downIndices = params.indices === 'tensor' ? Math.min(eligible.length, Math.max(clients, 1) * selectedTensors) : downValues;
     return {
       flops: cost.flops + sampledFlops,
       memoryBytes: cost.memoryBytes + sampledMemory,

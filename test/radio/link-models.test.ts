@@ -18,14 +18,14 @@ const D = 250;
 const UP = 10e6;
 const DOWN = 20e6;
 const FLOPS = 4e12;
-const SPEED = 2e12;
+const SPEED = 2e12; // sustained FLOP/s: the scenario's client has utilisation 1 (compute time = FLOPS / SPEED)
 
 function scenario(network: Record<string, unknown>, clients: Record<string, unknown> = {}) {
   return {
     name: 'lm',
     seed: 5,
     rounds: 1,
-    clients: { count: 1, compute: '2 TFLOP/s', memory: '8 GB', txPower: '23 dBm', distance: `${D} m`, ...clients },
+    clients: { count: 1, compute: '2 TFLOP/s', utilisation: 1, memory: '8 GB', txPower: '23 dBm', distance: `${D} m`, ...clients },
     network: { type: 'wireless', bandwidth: '20 MHz', shadowing: { sigma: 0 }, fading: 'none', ...network },
     model: { workload: { flops: '4 TFLOP', upload: '10 MB', download: '20 MB' } },
     methods: ['fedavg'],

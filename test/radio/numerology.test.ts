@@ -71,13 +71,16 @@ describe('roundToPrbs', () => {
   });
 });
 
-/** n identical clients at 200 m, fading none, a 5 MHz NR channel at 30 kHz: 11 PRBs of 360 kHz. */
+/**
+ * n identical clients at 200 m, fading none, a 5 MHz NR channel at 30 kHz: 11 PRBs of 360 kHz.
+ * utilisation 1: `compute` is sustained, so 2 TFLOP take exactly 1 s.
+ */
 function base(n: number) {
   return {
     name: 'prb',
     seed: 2,
     rounds: 1,
-    clients: { count: n, compute: '2 TFLOP/s', memory: '8 GB', txPower: '23 dBm', distance: '200 m' },
+    clients: { count: n, compute: '2 TFLOP/s', utilisation: 1, memory: '8 GB', txPower: '23 dBm', distance: '200 m' },
     network: { type: 'wireless', bandwidth: '5 MHz', numerology: { scs: '30 kHz' }, shadowing: { sigma: 0 }, fading: 'none' },
     model: { workload: { flops: '2 TFLOP', upload: '1 MB', download: '0 B' } },
     methods: ['fedavg'],

@@ -16,12 +16,13 @@ const RH = rate(B / 2);
 // Upload 3 RB bits: client 0 (ready at 10 s) is alone for 2 s, then shares with client 1 (ready at 12 s).
 const BITS = 3 * RB;
 
+// utilisation 1: `compute` is sustained, so client 0 is ready at 1 TFLOP / 0.1 TFLOP/s = 10 s and client 1 at 12 s.
 function scenario(policy: string) {
   return {
     name: 'async-share',
     seed: 1,
     rounds: 1,
-    clients: { count: 2, compute: ['0.1 TFLOP/s', `${1 / 12} TFLOP/s`], memory: '8 GB', txPower: '23 dBm', distance: '300 m' },
+    clients: { count: 2, compute: ['0.1 TFLOP/s', `${1 / 12} TFLOP/s`], utilisation: 1, memory: '8 GB', txPower: '23 dBm', distance: '300 m' },
     network: { type: 'wireless', bandwidth: '20 MHz', shadowing: { sigma: 0 }, fading: 'none', bandwidthPolicy: policy },
     model: { workload: { flops: '1 TFLOP', upload: `${BITS / 8} B`, download: '0 B' } },
     methods: ['fedavg'],

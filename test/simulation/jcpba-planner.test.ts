@@ -76,7 +76,8 @@ describe('JCPBA in a simulation', () => {
 /**
  * The planner itself, on a radio whose gains are known by hand (3GPP macro path loss, no
  * shadowing): with the `equal` allocator (rho at the memory floor 0, uplink B/K each) the
- * planned latency is d + max_k (C_k / F_k + S_k / r_k(B/K)) + aggregation, so the download time
+ * planned latency is d + max_k (C_k / F_k + S_k / r_k(B/K)) + aggregation (F_k = peak x
+ * utilisation, the sustained speed; the clients' utilisations differ), so the download time
  * d the planner assumes can be checked against the model, for each `gains` mode and downlink mode.
  */
 describe('JCPBA planner: download time and gains (instant | average | ergodic)', () => {
@@ -93,6 +94,8 @@ describe('JCPBA planner: download time and gains (instant | average | ergodic)',
     id: `c${i}`,
     kind: 'test',
     flopsPerS: [2e12, 5e12, 1e12][i]!,
+    // Peak x utilisation is the sustained speed F_k the solver plans with (docs/fidelity.md "F").
+    utilisation: [1, 0.462, 0.25][i]!,
     memoryBytes: 1e12, // memory floor 0: the equal allocator keeps rho = 0
     txPowerW: 0.2,
     distanceM: d,
@@ -159,7 +162,7 @@ describe('JCPBA planner: download time and gains (instant | average | ergodic)',
       const l = load(k);
       const g = gainsByHand[k]! * fadeUp(k);
       const r = gains === 'ergodic' ? rayleighErgodicRate(Bup / K, c.txPowerW, g, n0Up) : shannonRate(Bup / K, c.txPowerW, g, n0Up);
-      return d[k]! + l.flops / c.flopsPerS + (8 * l.uploadBytes) / r;
+      return d[k]! + l.flops / (c.flopsPerS * c.utilisation) + (8 * l.uploadBytes) / r;
     });
     return { planned: Math.max(...T) + 0.5, d };
   }

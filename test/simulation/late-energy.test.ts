@@ -22,6 +22,7 @@ const scenario = {
   clients: {
     count: 3,
     compute: ['20 TFLOP/s', '0.2 TFLOP/s', '20 TFLOP/s'],
+    utilisation: 1, // `compute` is the sustained speed: compute time = FLOPs / compute, as the hand formulas say
     memory: '8 GB',
     txPower: ['23 dBm', '23 dBm', '0 dBm'],
     distance: ['100 m', '100 m', '300 m'],

@@ -16,7 +16,7 @@ import { ScenarioError } from '../../src/scenario/errors.js';
 function client(index: number): SimClient {
   return {
     index, id: `c${index}`, kind: 'test', flopsPerS: 1e12, memoryBytes: 1e12, txPowerW: 0.2, distanceM: 100,
-    computePowerW: 0, dropoutProb: 0, availability: { kind: 'always' }, weight: 1,
+    computePowerW: 0, dropoutProb: 0, availability: { kind: 'always' }, weight: 1, utilisation: 1,
   };
 }
 

@@ -13,7 +13,7 @@ afterEach(() => vi.restoreAllMocks());
 
 const dir = mkdtempSync(join(tmpdir(), 'airtune-trace-'));
 
-// Two clients, 8 Mb/s links, 1 TFLOP/s: a round is 8 MB down (8 s) + 1 TFLOP (1 s) + 1 MB up (1 s)
+// Two clients, 8 Mb/s links, 1 TFLOP/s sustained (utilisation 1): a round is 8 MB down (8 s) + 1 TFLOP (1 s) + 1 MB up (1 s)
 // = 10 s, plus 0.5 s aggregation: round r's aggregation ends at 10.5 r s exactly.
 function scenario(name: string, trace: string, extra: Record<string, unknown> = {}): string {
   writeFileSync(join(dir, `${name}.csv`), trace);
@@ -24,7 +24,7 @@ function scenario(name: string, trace: string, extra: Record<string, unknown> = 
       name,
       seed: 1,
       stop: { rounds: 10 },
-      clients: { count: 2, compute: '1 TFLOP/s', memory: '16 GB' },
+      clients: { count: 2, compute: '1 TFLOP/s', utilisation: 1, memory: '16 GB' },
       network: { type: 'fixed', uplinkRate: '8 Mb/s', downlinkRate: '8 Mb/s' },
       model: { workload: { flops: '1 TFLOP', upload: '1 MB', download: '8 MB' } },
       methods: ['fedavg', { id: 'fedlora', label: 'lora' }],
