@@ -1,5 +1,6 @@
 /**
- * JCPBA solve times at K = 10, 100, 1,000 clients for `exact` and `bcd` (random instances of
+ * JCPBA solve times (on airtune's reconstruction of the JCPBA model, docs/jcpba-model.md) at
+ * K = 10, 100, 1,000 clients for `exact` and `bcd` (random instances of
  * solvers/jcpba/random-instance.ts, fixed seeds).
  *
  * bcd's pruning block runs javascript-lp-solver, whose dense simplex takes seconds per LP at

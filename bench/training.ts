@@ -1,7 +1,9 @@
 /**
  * Training throughput of the tfjs proxy: tokens/s of local training (Adam, all parameters) on
  * the backend in use and on cpu for comparison, in-process and through the worker pool with
- * 1 and 2 workers, a sweep of batch shapes, and peak memory. Run: `npx tsx bench/training.ts`.
+ * 1 and 2 workers, a sweep of batch shapes, peak memory, a per-kernel profile of one step, and
+ * the ratio to the PyTorch twin (bench/anchors) per CPU-second at the default shape and at
+ * 32 x 128. Run: `npx tsx bench/training.ts`.
  */
 import { pathToFileURL } from 'node:url';
 import { initBackend, type BackendName } from '../src/training/backend.js';
@@ -15,6 +17,9 @@ import {
 } from '../src/training/model/index.js';
 import { trainSteps, type TokenBatch } from '../src/training/train/index.js';
 import { createExecutor, type TrainTask } from '../src/training/pool/index.js';
+import { paramShapes } from '../src/training/model/index.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { findTorchPython, twinLosses, twinThroughput } from './anchors/pytorch.js';
 
 const TEXT = new TextEncoder().encode(
   'Federated fine-tuning of large language models over wireless networks. '.repeat(64),
@@ -87,6 +92,93 @@ async function poolTokS(workers: number, tasks: number, steps: number): Promise<
   }
 }
 
+/**
+ * Per-kernel time inside one training step (loss, gradients and Adam through trainSteps), at
+ * batch x seqLen: every kernel registered for the current backend is wrapped with a timer
+ * (tfjs kernels and airtune's; nested calls count once, in their caller). Each kernel's figure
+ * is its median over 9 steps of its wall time within the step, which filters out the
+ * preemptions of a loaded machine (per-call CPU time from getrusage is too coarse); the step's
+ * CPU time (median) is printed beside. tf.profile is not used: it reads every output
+ * asynchronously and inflates the figures.
+ */
+export async function kernelProfile(batch: number, seqLen: number): Promise<void> {
+  const arch = defaultProxy();
+  const w = initWeights(arch, 1);
+  const [data] = batches(1, batch, seqLen);
+  const configs = tf.getKernelsForBackend(tf.getBackend());
+  const times = new Map<string, { ms: number; n: number }>();
+  const originals = configs.map((c) => c.kernelFunc);
+  configs.forEach((c) => {
+    const f = c.kernelFunc;
+    (c as { kernelFunc: tf.KernelFunc }).kernelFunc = ((args: Parameters<tf.KernelFunc>[0]) => {
+      const t0 = performance.now();
+      const out = f(args);
+      const e = times.get(c.kernelName) ?? { ms: 0, n: 0 };
+      e.ms += performance.now() - t0;
+      e.n++;
+      times.set(c.kernelName, e);
+      return out;
+    }) as tf.KernelFunc;
+  });
+  const step = () => trainSteps({ arch, weights: w, trainable: 'all', batches: [data!], lr: 1e-3, optimizer: 'adam', seed: 1 });
+  const runs: { kernels: Map<string, { ms: number; n: number }>; cpu: number }[] = [];
+  try {
+    step();
+    for (let r = 0; r < 9; r++) {
+      times.clear();
+      const c0 = process.cpuUsage();
+      step();
+      const c = process.cpuUsage(c0);
+      runs.push({ kernels: new Map(times), cpu: (c.user + c.system) / 1000 });
+    }
+  } finally {
+    configs.forEach((c, i) => ((c as { kernelFunc: tf.KernelFunc }).kernelFunc = originals[i]!));
+  }
+  const median = (xs: number[]) => xs.sort((x, y) => x - y)[xs.length >> 1]!;
+  const names = [...new Set(runs.flatMap((r) => [...r.kernels.keys()]))];
+  const rows = names
+    .map((name) => ({ name, ms: median(runs.map((r) => r.kernels.get(name)?.ms ?? 0)), calls: runs[0]!.kernels.get(name)?.n ?? 0 }))
+    .sort((x, y) => y.ms - x.ms);
+  const inKernels = rows.reduce((t, r) => t + r.ms, 0);
+  const cpu = median(runs.map((r) => r.cpu));
+  console.log(`  kernel profile, one trainSteps step at ${batch} x ${seqLen}: ${cpu.toFixed(2)} CPU-ms (median of 9), ${inKernels.toFixed(2)} ms in kernels (sum of per-kernel medians):`);
+  for (const r of rows.filter((x) => x.ms >= 0.01 * inKernels)) {
+    console.log(`    ${r.name.padEnd(24)} ${r.ms.toFixed(2).padStart(8)} ms ${String(r.calls).padStart(4)} calls ${((100 * r.ms) / inKernels).toFixed(1).padStart(5)}%`);
+  }
+}
+
+/** airtune vs the PyTorch twin per CPU-second at the default shape and at 32 x 128. */
+function pytorchComparison(backendName: string): void {
+  const { python, tried } = findTorchPython();
+  if (!python) {
+    console.log(`  PyTorch twin: no python3 with torch found (${tried.join('; ')}); install Debian's python3-torch to get the ratio`);
+    return;
+  }
+  // Same model: losses of 3 Adam steps from the same weights and tokens.
+  const arch = defaultProxy();
+  const w = initWeights(arch, 1);
+  const flat = new Float32Array(proxyParamCount(arch));
+  let at = 0;
+  for (const name of Object.keys(paramShapes(arch))) {
+    flat.set(w[name]!, at);
+    at += w[name]!.length;
+  }
+  const check = batches(3, 4, 32, 7);
+  const tokens = new Int32Array(check.flatMap((b) => Array.from(b.tokens)));
+  const ours = trainSteps({ arch, weights: w, trainable: 'all', batches: check, lr: 1e-2, optimizer: 'adam', seed: 1 }).losses;
+  const theirs = twinLosses(python, flat, tokens, 4, 32, 1e-2);
+  const diff = Math.max(...ours.map((l, i) => Math.abs(l - theirs[i]!)));
+  console.log(`  PyTorch twin (${python}): same weights and tokens, 3 Adam steps: airtune ${ours.map((l) => l.toFixed(5)).join(' ')}, twin ${theirs.map((l) => l.toFixed(5)).join(' ')} (max |diff| ${diff.toExponential(1)})`);
+  for (const [bt, sl, steps] of [[DEFAULT_LOCAL_BATCH, DEFAULT_SEQ_LEN, 8], [32, 128, 3]] as const) {
+    const twin = twinThroughput(python, bt, sl, steps, 3);
+    const ours2 = inProcessTokS(bt, sl, steps, 3);
+    if (bt === DEFAULT_LOCAL_BATCH) console.log(`  twin: torch ${twin.torch}, ${twin.threads} thread, BLAS ${twin.blas}`);
+    if (/\/blas\/libblas/.test(twin.blas)) console.log('  note: torch uses the reference BLAS (Debian libblas3); with libopenblas0 it is several times faster');
+    console.log(`  ${bt} x ${sl}: airtune (${backendName}) ${ours2.cpu.toFixed(0)} tokens per CPU-second, PyTorch twin ${twin.tokensPerCpuSecond.toFixed(0)}`);
+    console.log(`training ratio vs pytorch (per CPU-second, ${bt} x ${sl}): ${(ours2.cpu / twin.tokensPerCpuSecond).toFixed(2)}`);
+  }
+}
+
 export async function bench(): Promise<void> {
   const arch = defaultProxy();
   const info = await initBackend();
@@ -118,6 +210,9 @@ export async function bench(): Promise<void> {
     }
   }
   console.log(`  peak rss: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (main thread + workers)`);
+  await kernelProfile(DEFAULT_LOCAL_BATCH, DEFAULT_SEQ_LEN);
+  await kernelProfile(32, 128);
+  pytorchComparison(info.name);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,5 +1,5 @@
 /**
- * Bandwidth block of the BCD (shared/specs/jcpba.md, step 2): with the pruning rates fixed,
+ * Bandwidth block of the BCD (docs/jcpba-model.md, BCD step 2): with the pruning rates fixed,
  * minimise the round latency max_k T_k over sum_k b_k <= B.
  *
  * b_k(T), the least bandwidth with T_k <= T (inverse of the instance's increasing rate, either

@@ -21,7 +21,7 @@ export function affineLatencies(instance: JcpbaInstance, bandwidthHz: readonly n
   const a: number[] = [];
   const rate = instanceRate(instance);
   instance.clients.forEach((c, k) => {
-    const r = rate(bandwidthHz[k]!, c.txPowerW, c.channelGain, instance.n0WPerHz);
+    const r = rate(bandwidthHz[k]!, c.txPowerW, c.channelGain, instance.n0WPerHz, c.snrCap);
     const perBit = (bits: number) => (bits > 0 ? bits / r : 0);
     e.push(c.downloadS + c.fixedFlops / c.flopsPerS + perBit(c.fixedUploadBits));
     a.push(c.prunableFlops / c.flopsPerS + perBit(c.prunableUploadBits));

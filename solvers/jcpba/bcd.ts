@@ -1,5 +1,6 @@
 /**
- * `bcd`: block coordinate descent as the JCPBA method states it (shared/specs/jcpba.md, "Method"):
+ * `bcd`: BCD on the reconstructed model, as the JCPBA method is stated (docs/jcpba-model.md, "The
+ * method as stated"):
  * 1. start at rho = memory floors, b = B / K;
  * 2. bandwidth block (rho fixed): min-max latency by bisection on T (bandwidth.ts);
  * 3. pruning block (b fixed): for a budget G on rhobar, the LP
@@ -16,6 +17,7 @@ import solver from 'javascript-lp-solver';
 import { minMaxBandwidth } from './bandwidth.js';
 import { affineLatencies, bestPruningForBandwidth } from './baselines.js';
 import { evaluateAllocation, feasibleFloors, objectiveJ, roundsToTarget } from './model.js';
+import { solveExact } from './exact.js';
 import { SolverRangeError, type JcpbaInstance, type JcpbaSolved } from './types.js';
 import { LIMITS } from '../../src/scenario/limits.js';
 
@@ -37,6 +39,13 @@ export interface BcdOptions {
    * block solved exactly by breakpoint enumeration (baselines.ts), for fast repeated solves.
    */
   pruningBlock?: 'lp' | 'closed-form';
+  /**
+   * Where the descent starts. 'floors' (default, the method as stated): rho = memory floors,
+   * b = B / K, bandwidth block first. 'pruning-first': the same start, pruning block first (at
+   * the equal split, where clients are not all on the critical path). 'exact': the exact
+   * solver's allocation (the descent then only confirms it: both blocks are optimal there).
+   */
+  start?: 'floors' | 'pruning-first' | 'exact';
 }
 
 interface LpCounter {
@@ -158,15 +167,22 @@ export function solveBcd(instance: JcpbaInstance, options: BcdOptions = {}): Jcp
     );
   }
   const floors = feasibleFloors(instance);
+  const start = options.start ?? 'floors';
   let rho = [...floors];
   let b = floors.map(() => instance.bandwidthHz / floors.length);
+  if (start === 'exact') {
+    const x = solveExact(instance);
+    rho = [...x.rho];
+    b = [...x.bandwidthHz];
+  }
   let j = objectiveJ(instance, rho, b);
   const trace = [j];
   let iterations = 0;
   while (iterations < maxIterations) {
     iterations++;
-    // Bandwidth block: min-max latency at fixed rho never increases J.
-    const bw = minMaxBandwidth(instance, rho).bandwidthHz;
+    // Bandwidth block: min-max latency at fixed rho never increases J (skipped in the first
+    // iteration of 'pruning-first').
+    const bw = start === 'pruning-first' && iterations === 1 ? b : minMaxBandwidth(instance, rho).bandwidthHz;
     const jBw = objectiveJ(instance, rho, bw);
     if (jBw <= j) b = bw;
     // Pruning block at fixed b.

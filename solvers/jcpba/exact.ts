@@ -1,5 +1,5 @@
 /**
- * `exact`: the global optimum of the JCPBA problem (shared/specs/jcpba.md) to a certified
+ * `exact`: the global optimum of the JCPBA problem (the reconstructed model of docs/jcpba-model.md) to a certified
  * relative tolerance. The argument is written out in solvers/README.md; in short:
  *
  * 1. For a fixed round latency T, the least weighted mean pruning rate rhobar*(T) that fits the
@@ -23,6 +23,7 @@ import {
   rateFunction,
   rateModelOf,
   rateSlopeBpsPerHz,
+  saturationBandwidthHz,
   snrBandwidthHz,
   type RateFunction,
 } from './model.js';
@@ -62,6 +63,8 @@ interface ClientConsts {
   snrHz: number;
   p: number;
   g: number;
+  /** SNR ceiling (power control; Infinity without). */
+  cap: number;
   uLo: number;
   uHi: number;
 }
@@ -124,14 +127,14 @@ class PerLatencySolver {
     const slack = tau - u * c.c1;
     if (bits <= 0) return slack >= 0 ? 0 : Infinity;
     if (!(slack > 0)) return Infinity;
-    return bandwidthForRateHz(bits / slack, c.p, c.g, this.n0, this.model);
+    return bandwidthForRateHz(bits / slack, c.p, c.g, this.n0, this.model, c.cap);
   }
 
   /** u_k(b): the kept fraction client k affords with bandwidth b at this T (clipped to bounds). */
   kept(i: number, b: number): number {
     const c = this.cs[i]!;
     if (this.fixed[i]) return this.u[i]!;
-    const r = this.rate(b, c.p, c.g, this.n0);
+    const r = this.rate(b, c.p, c.g, this.n0, c.cap);
     const u = (r * this.tau[i]! - c.s0) / (c.s1 + r * c.c1);
     return Math.min(c.uHi, Math.max(c.uLo, u));
   }
@@ -146,9 +149,9 @@ class PerLatencySolver {
    */
   private marginal(i: number, b: number): number {
     const c = this.cs[i]!;
-    const r = this.rate(b, c.p, c.g, this.n0);
-    const r1 = rateSlopeBpsPerHz(b, c.snrHz, this.model);
-    const r2 = rateCurvatureBpsPerHz2(b, c.snrHz, this.model);
+    const r = this.rate(b, c.p, c.g, this.n0, c.cap);
+    const r1 = rateSlopeBpsPerHz(b, c.snrHz, this.model, c.cap);
+    const r2 = rateCurvatureBpsPerHz2(b, c.snrHz, this.model, c.cap);
     const den = c.s1 + r * c.c1;
     this.mdh = b * (r2 / r1 - (2 * c.c1 * r1) / den);
     return Math.log(c.w * (this.tau[i]! * c.s1 + c.s0 * c.c1) * r1) - 2 * Math.log(den);
@@ -183,7 +186,9 @@ class PerLatencySolver {
         sumLo += hi;
         continue;
       }
-      const hi = this.bandwidthForKept(c, tau, c.uHi);
+      // A saturating rate model (a curve with a chord from the origin) gains nothing beyond its
+      // saturation bandwidth: a client that cannot reach uHi stops there instead of at infinity.
+      const hi = Math.min(this.bandwidthForKept(c, tau, c.uHi), saturationBandwidthHz(this.model, c.snrHz));
       this.bLo[i] = lo;
       this.bHi[i] = hi;
       this.hLo[i] = this.marginal(i, lo);
@@ -205,8 +210,9 @@ class PerLatencySolver {
       return (this.b[i] = lo);
     }
     if (this.hHi[i]! >= logMu) {
-      this.u[i] = c.uHi;
-      return (this.b[i] = hi);
+      this.b[i] = hi;
+      this.u[i] = this.kept(i, hi); // uHi, or less at a saturation bandwidth
+      return hi;
     }
     const warm = this.b[i]!;
     let sHi: number;
@@ -272,7 +278,7 @@ class PerLatencySolver {
     if (sumHi <= B) {
       for (let i = 0; i < this.k; i++) {
         this.b[i] = this.bHi[i]!;
-        if (!this.fixed[i]) this.u[i] = this.cs[i]!.uHi;
+        if (!this.fixed[i]) this.u[i] = this.kept(i, this.bHi[i]!);
       }
       const kept = this.keptSum();
       return { keptUpper: kept, keptBound: kept, logMu: NaN };
@@ -350,6 +356,7 @@ export function solveExactDetailed(
     snrHz: snrBandwidthHz(c.txPowerW, c.channelGain, n0WPerHz),
     p: c.txPowerW,
     g: c.channelGain,
+    cap: c.snrCap ?? Infinity,
     uLo: 1 - rhoMax,
     uHi: 1 - floors[k]!,
   }));

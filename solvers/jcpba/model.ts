@@ -1,5 +1,5 @@
 /**
- * The JCPBA cost model: pure functions of one client or one allocation (shared/specs/jcpba.md).
+ * The JCPBA cost model: pure functions of one client or one allocation (airtune's reconstruction of the JCPBA model, docs/jcpba-model.md).
  *
  * - Uplink rate: Shannon capacity of an FDMA sub-band, r(b) = b log2(1 + p g / (N0 b)), as in
  *   Yang et al., "Energy efficient federated learning over wireless communication networks",
@@ -23,6 +23,7 @@ import {
   type JcpbaSolved,
   type RateModel,
   type RoundsModel,
+  type SpectralEfficiencyCurve,
 } from './types.js';
 
 /** Receive SNR at 1 Hz, c = p g / N0 (unit Hz): the SNR over bandwidth b is c / b. */
@@ -101,11 +102,58 @@ export function rayleighErgodicRateBps(bandwidthHz: number, txPowerW: number, ga
   return (bandwidthHz * scaledExpIntE1(y)) / Math.LN2;
 }
 
-export type RateFunction = (bandwidthHz: number, txPowerW: number, gain: number, n0WPerHz: number) => number;
+export type RateFunction = (bandwidthHz: number, txPowerW: number, gain: number, n0WPerHz: number, snrCap?: number) => number;
 
-/** The uplink rate function of a rate model. */
+/*
+ * Extension: rate models beyond the spec's two (types.ts `SpectralEfficiencyCurve`, and the
+ * per-client SNR ceiling `snrCap` of uplink power control). With c = p g / N0:
+ *   curve S:   r(b) = b S(c/b),  r' = S(x) - x S'(x),  r'' = x^2 S''(x) / b  (x = c/b);
+ *   ceiling:   r(b) = b S(min(c/b, cap)): for b <= b_c = c / cap the rate is linear,
+ *              b r_0(b_c) / b_c (slope r_0(b_c) / b_c, curvature 0), above it the model's own r_0.
+ * Both are increasing and concave in b (the perspective of a concave S; the ceiling is the
+ * composition with the concave min(x, cap)), 0 at b = 0, and tend to c S'(0): the properties the
+ * solvers rely on (solvers/README.md).
+ */
+function isCurve(model: RateModel): model is SpectralEfficiencyCurve {
+  return typeof model === 'object';
+}
+
+/** r_0(b) for c = p g / N0 (no ceiling). */
+function baseRate(model: RateModel, b: number, c: number): number {
+  if (!(b > 0)) return 0;
+  if (isCurve(model)) return b === Infinity ? c * model.slopeAtZero : b * model.value(c / b);
+  return model === 'rayleigh-ergodic' ? rayleighErgodicRateBps(b, c, 1, 1) : shannonRateBps(b, c, 1, 1);
+}
+
+/** The rate of infinite bandwidth, c S'(0) (c / ln 2 for both spec models). */
+function baseLimit(model: RateModel, c: number): number {
+  return isCurve(model) ? c * model.slopeAtZero : c / Math.LN2;
+}
+
+/**
+ * The bandwidth beyond which the rate no longer grows: c / linearBelow for a curve that is a chord
+ * from the origin below `linearBelow` (r(b) = c S'(0) for b >= c / linearBelow), else Infinity.
+ */
+export function saturationBandwidthHz(model: RateModel, snrHz: number): number {
+  return isCurve(model) && model.linearBelow && model.linearBelow > 0 ? snrHz / model.linearBelow : Infinity;
+}
+
+/** The uplink rate function of a rate model (with an optional SNR ceiling per call). */
 export function rateFunction(model: RateModel = 'shannon'): RateFunction {
-  return model === 'rayleigh-ergodic' ? rayleighErgodicRateBps : shannonRateBps;
+  if (!isCurve(model)) {
+    const f = model === 'rayleigh-ergodic' ? rayleighErgodicRateBps : shannonRateBps;
+    return (b, p, g, n0, cap = Infinity) => (cap === Infinity ? f(b, p, g, n0) : cappedRate(model, b, snrBandwidthHz(p, g, n0), cap));
+  }
+  return (b, p, g, n0, cap = Infinity) => cappedRate(model, b, snrBandwidthHz(p, g, n0), cap);
+}
+
+function cappedRate(model: RateModel, b: number, c: number, cap: number): number {
+  if (!(b > 0)) return 0;
+  if (cap < Infinity) {
+    const bc = c / cap;
+    if (b <= bc) return (b * baseRate(model, bc, c)) / bc;
+  }
+  return baseRate(model, b, c);
 }
 
 /** The rate model an instance plans with ('shannon' unless it says otherwise). */
@@ -135,20 +183,35 @@ function log1pMinusRatio(x: number): number {
 
 /**
  * dr/db, positive and decreasing (r concave). Shannon: log2(1 + x) - x / ((1 + x) ln 2), x = c / b.
- * Rayleigh ergodic: ((1 + y) e^y E1(y) - 1) / ln 2, y = b / c.
+ * Rayleigh ergodic: ((1 + y) e^y E1(y) - 1) / ln 2, y = b / c. Curve: S(x) - x S'(x). Below the
+ * ceiling's bandwidth c / cap: r_0(c/cap) / (c/cap).
  */
-export function rateSlopeBpsPerHz(bandwidthHz: number, snrHz: number, model: RateModel = 'shannon'): number {
+export function rateSlopeBpsPerHz(bandwidthHz: number, snrHz: number, model: RateModel = 'shannon', snrCap = Infinity): number {
   if (!(bandwidthHz > 0)) return Infinity;
   if (bandwidthHz === Infinity) return 0;
+  if (snrCap < Infinity && bandwidthHz <= snrHz / snrCap) {
+    const bc = snrHz / snrCap;
+    return baseRate(model, bc, snrHz) / bc;
+  }
+  if (isCurve(model)) {
+    const x = snrHz / bandwidthHz;
+    return model.value(x) - x * model.slope(x);
+  }
   if (model === 'rayleigh-ergodic') return ergodicPhi1(bandwidthHz / snrHz) / Math.LN2;
   return log1pMinusRatio(snrHz / bandwidthHz) / Math.LN2;
 }
 
 /**
- * d2r/db2 < 0. Shannon: -x^2 / (b (1 + x)^2 ln 2), x = c / b. Rayleigh ergodic:
- * ((2 + y) e^y E1(y) - (1 + y) / y) / (c ln 2), y = b / c.
+ * d2r/db2 <= 0. Shannon: -x^2 / (b (1 + x)^2 ln 2), x = c / b. Rayleigh ergodic:
+ * ((2 + y) e^y E1(y) - (1 + y) / y) / (c ln 2), y = b / c. Curve: x^2 S''(x) / b. 0 below the
+ * ceiling's bandwidth.
  */
-export function rateCurvatureBpsPerHz2(bandwidthHz: number, snrHz: number, model: RateModel = 'shannon'): number {
+export function rateCurvatureBpsPerHz2(bandwidthHz: number, snrHz: number, model: RateModel = 'shannon', snrCap = Infinity): number {
+  if (snrCap < Infinity && bandwidthHz <= snrHz / snrCap) return 0;
+  if (isCurve(model)) {
+    const x = snrHz / bandwidthHz;
+    return (x * x * model.curvature(x)) / bandwidthHz;
+  }
   if (model === 'rayleigh-ergodic') return ergodicPhi2(bandwidthHz / snrHz) / (snrHz * Math.LN2);
   const x = snrHz / bandwidthHz;
   return -(x * x) / (bandwidthHz * (1 + x) * (1 + x) * Math.LN2);
@@ -170,9 +233,17 @@ export function bandwidthForRateHz(
   gain: number,
   n0WPerHz: number,
   model: RateModel = 'shannon',
+  snrCap = Infinity,
 ): number {
   if (!(rateBpsValue > 0)) return 0;
   const c = snrBandwidthHz(txPowerW, gain, n0WPerHz);
+  if (snrCap < Infinity) {
+    // The linear part below b_c = c / cap carries up to r_0(b_c): invert it directly.
+    const bc = c / snrCap;
+    const rc = baseRate(model, bc, c);
+    if (rateBpsValue <= rc) return (rateBpsValue * bc) / rc;
+  }
+  if (isCurve(model)) return curveInverse(model, rateBpsValue, c);
   const kappa = (rateBpsValue * Math.LN2) / c;
   if (!(kappa < 1)) return Infinity;
   if (model === 'rayleigh-ergodic') {
@@ -193,6 +264,41 @@ export function bandwidthForRateHz(
     if (done) break;
   }
   return c / x;
+}
+
+/**
+ * Least b with b S(c/b) >= rate for a concave curve: f(b) = b S(c/b) - rate is increasing and
+ * concave, so Newton's method started left of the root (b_0 = rate / sup S, where f <= 0) stays
+ * left and increases monotonically (exact in one step on each linear piece of a piecewise-linear
+ * S); a bisection bracket guards against rounding.
+ */
+function curveInverse(S: SpectralEfficiencyCurve, rate: number, c: number): number {
+  const limit = baseLimit(S, c);
+  // A chord from the origin reaches the limit at c / linearBelow: the least bandwidth for it.
+  if (S.linearBelow && S.linearBelow > 0 && rate >= limit * (1 - 1e-12)) return rate <= limit * (1 + 1e-12) ? c / S.linearBelow : Infinity;
+  if (!(rate < limit)) return Infinity;
+  let lo = Number.isFinite(S.max) && S.max > 0 ? rate / S.max : rate / limit;
+  let hi = Math.max(2 * lo, 1e-300);
+  while (baseRate(S, hi, c) < rate) {
+    lo = hi;
+    hi *= 2;
+    if (hi === Infinity) return Infinity;
+  }
+  let b = lo;
+  for (let i = 0; i < 300; i++) {
+    const f = baseRate(S, b, c) - rate;
+    if (f >= 0) {
+      hi = b;
+      if (f === 0) return b;
+    } else lo = b;
+    const x = c / b;
+    const slope = S.value(x) - x * S.slope(x);
+    let next = slope > 0 ? b - f / slope : Number.NaN;
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    if (hi - lo <= 1e-15 * hi || Math.abs(next - b) <= 1e-15 * b) return hi;
+    b = next;
+  }
+  return hi;
 }
 
 /**
@@ -257,7 +363,7 @@ export function clientLatencyS(
   model: RateModel = 'shannon',
 ): number {
   const bits = uploadBits(client, rho);
-  const upload = bits > 0 ? bits / rateFunction(model)(bandwidthHz, client.txPowerW, client.channelGain, n0WPerHz) : 0;
+  const upload = bits > 0 ? bits / rateFunction(model)(bandwidthHz, client.txPowerW, client.channelGain, n0WPerHz, client.snrCap) : 0;
   return client.downloadS + computeTimeS(client, rho) + upload;
 }
 
@@ -273,7 +379,7 @@ export function bandwidthForLatencyHz(
   const bits = uploadBits(client, rho);
   if (bits <= 0) return slack >= 0 ? 0 : Infinity;
   if (!(slack > 0)) return Infinity;
-  return bandwidthForRateHz(bits / slack, client.txPowerW, client.channelGain, n0WPerHz, model);
+  return bandwidthForRateHz(bits / slack, client.txPowerW, client.channelGain, n0WPerHz, model, client.snrCap);
 }
 
 /** Latency with unlimited bandwidth: no round can be shorter for this client at rate rho. */

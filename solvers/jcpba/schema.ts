@@ -1,5 +1,5 @@
 /**
- * The `airtune solve` instance file (shared/specs/jcpba.md): JSON or YAML, validated with zod.
+ * The `airtune solve` instance file (docs/jcpba-model.md): JSON or YAML, validated with zod.
  * Fields take the spec's SI numbers (dBm for `txPowerDbm`, dBm/Hz for `noisePsdDbmPerHz`) or a
  * quantity string with a unit ("20 MHz", "0.2 W", "-174 dBm/Hz", "8 GB", "2 TFLOP/s").
  * Errors name the file, the field path (and YAML/JSON line), what was expected and what was found.

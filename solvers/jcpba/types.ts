@@ -2,8 +2,9 @@
  * Types of the JCPBA allocator (joint client-specific pruning and bandwidth allocation).
  * Everything is in SI units; `parseInstance` (schema.ts) converts the file's dBm fields.
  */
+import type { SpectralEfficiencyCurve } from '../../src/radio/concave-surrogate.js';
 
-/** One client k of the JCPBA problem (symbols of shared/specs/jcpba.md in brackets). */
+/** One client k of the JCPBA problem (symbols of docs/jcpba-model.md in brackets). */
 export interface JcpbaClient {
   /** Aggregation weight [w_k], > 0. */
   weight: number;
@@ -29,6 +30,12 @@ export interface JcpbaClient {
   fixedMemoryBytes: number;
   /** Memory removed in proportion to the pruning rate [M1_k], byte. */
   prunableMemoryBytes: number;
+  /**
+   * Extension (simulation only): a ceiling on the client's mean SNR, linear. With uplink power
+   * control a smaller share gets proportionally less power, so the SNR of a share b is
+   * min(c / b, snrCap) and the rate b SE(min(c / b, snrCap)). Default Infinity (fixed power).
+   */
+  snrCap?: number;
 }
 
 /** Rounds model R(rho) = A / (epsilon - beta * rhobar). */
@@ -44,7 +51,16 @@ export interface RoundsModel {
  * the given gain, b E[log2(1 + c X / b)], X ~ Exp(1)): see solvers/README.md.
  */
 export const RATE_MODELS = ['shannon', 'rayleigh-ergodic'] as const;
-export type RateModel = (typeof RATE_MODELS)[number];
+export type RateModelName = (typeof RATE_MODELS)[number];
+
+/**
+ * Extension (simulation only, not in instance files): a concave, nondecreasing spectral-efficiency
+ * curve S with S(0) = 0; a share b then carries r(b) = b S(c / b) (README). Defined beside the
+ * simulation's concave surrogates, which implement it (src/radio/concave-surrogate.ts).
+ */
+export type { SpectralEfficiencyCurve };
+
+export type RateModel = RateModelName | SpectralEfficiencyCurve;
 
 export interface JcpbaInstance {
   /** Total uplink bandwidth [B], Hz. */

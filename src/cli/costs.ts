@@ -1,16 +1,32 @@
 import { loadScenario } from '../scenario/load.js';
-import { formatCostTable } from '../costs/table.js';
+import { formatCostTable, methodLoads } from '../costs/table.js';
 import { loadClients } from '../simulation/scenario.js';
 import { UsageError } from './errors.js';
 
-/** `airtune costs <scenario>`: per-method load table for the scenario's timing model. */
-export function costsCommand(file: string): void {
+/**
+ * `airtune costs <scenario>`: per-method load table for the scenario's timing model; with
+ * `json`, per method and client the round-0 loads (FLOPs, memory, upload, download, trained
+ * parameters, memory traffic) as one JSON object on stdout, for scripts.
+ */
+export function costsCommand(file: string, opts: { json?: boolean } = {}): void {
   const loaded = loadScenario(file);
   const s = loaded.scenario;
   if (s.model.kind !== 'llm') {
     throw new UsageError(`${file}: model: "airtune costs" needs an LLM timing model (model.preset or model.architecture), found an explicit workload`);
   }
+  const model = s.model;
   const memory = loadClients(loaded).map((c) => c.memoryBytes);
+  const methods = s.methods.map((m) => ({ id: m.id, params: m.params }));
+  if (opts.json) {
+    const out = {
+      scenario: s.name,
+      timing_model: s.model.name,
+      units: { flops: 'FLOP', bytes: 'B' },
+      methods: s.methods.map((m, i) => ({ label: m.label, ...methodLoads(model.arch, model.work, methods[i]!, memory) })),
+    };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return;
+  }
   process.stdout.write(`${file}: timing model ${s.model.name}, ${memory.length} clients\n\n`);
-  process.stdout.write(`${formatCostTable(s.model.arch, s.model.work, s.methods.map((m) => ({ id: m.id, params: m.params })), memory)}\n`);
+  process.stdout.write(`${formatCostTable(s.model.arch, s.model.work, methods, memory)}\n`);
 }

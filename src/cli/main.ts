@@ -11,10 +11,12 @@ import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 import { costsCommand } from './costs.js';
 import { doctorCommand } from './doctor.js';
+import { calibrateCommand } from './calibrate.js';
 import { runSolve } from '../../solvers/jcpba/index.js';
 import { SOLVER_NAMES } from '../../solvers/jcpba/types.js';
 import { sweepCommand, workersArg, collectArg } from '../sweep/index.js';
 import { VERSION } from './version.js';
+import { secondsArg, workerCommand, DEFAULT_DATA_DIR } from './worker.js';
 
 import { UsageError } from "./errors.js";
 
@@ -23,6 +25,27 @@ function seedArg(value: string): number {
     throw new InvalidArgumentError(`expected a non-negative integer seed, found "${value}"`);
   }
   return Number(value);
+}
+
+function positiveIntArg(value: string): number {
+  if (!/^\d+$/.test(value) || !(Number(value) >= 1) || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError(`expected a positive integer, found "${value}"`);
+  }
+  return Number(value);
+}
+
+/** The arguments after `airtune` (subcommand first), as typed: recorded in meta.json. */
+function commandArgs(cmd: Command): string[] {
+  // rawArgs (the argv given to parse: node, script, then the arguments) is not in commander's typings.
+  return ((cmd.parent ?? cmd) as unknown as { rawArgs: string[] }).rawArgs.slice(2);
+}
+
+function ratesArg(value: string): number[] {
+  const rates = value.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  if (rates.length < 2 || rates.some((r) => !(r >= 0 && r < 1))) {
+    throw new InvalidArgumentError(`expected 2 or more comma-separated pruning rates in [0, 1), found "${value}"`);
+  }
+  return rates;
 }
 
 function listArg(value: string): string[] {
@@ -43,7 +66,11 @@ export function buildProgram(): Command {
 Examples:
   $ airtune run scenarios/quickstart.yaml                 run every method, write output/quickstart/
   $ airtune run scenarios/quickstart.yaml --seed 7 --methods fedavg --out /tmp/q
+  $ airtune run scenarios/quickstart.yaml --set network.bandwidth=5MHz --rounds 20
+  $ airtune run scenarios/quickstart.yaml --replications 5   5 seeds, means with 95% intervals
+  $ airtune calibrate scenarios/quickstart.yaml           fit JCPBA's rounds model on the training proxy
   $ airtune validate scenarios/cell-20-clients.yaml       check a scenario, list every problem
+  $ airtune worker --queue redis://lab-server:6379 -c 2   run sweeps submitted with airtune sweep --queue
 Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     );
 
@@ -55,8 +82,26 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .option('-s, --seed <n>', 'override the scenario seed', seedArg)
     .option('-m, --methods <list>', 'comma-separated method ids or labels to run', listArg)
     .option('-q, --quiet', 'no progress bar and no summary table')
-    .action(async (file: string, o: { out?: string; seed?: number; methods?: string[]; quiet?: boolean }) => {
-      await runCommand(file, o);
+    .option('--set <path=value>', 'override one scenario field, dotted path as in sweep, e.g. network.bandwidth=5MHz (repeatable)', collectArg, [])
+    .option('--rounds <n>', 'override the round cap (same as --set stop.rounds=N, or --set rounds=N in a file that writes rounds at top level)', positiveIntArg)
+    .option('-r, --replications <n>', "run the scenario with n seeds derived from its seed (overrides the scenario's replications)", positiveIntArg)
+    .option('-w, --workers <n>', 'worker threads for replications, 0 = in-process (default: min(2, cores))', workersArg)
+    .option('--cache-dir <dir>', 'cache of calibrated rounds models (default: output/.cache)')
+    .option('-f, --force', 'replace the output folder even if it holds files airtune did not write (they are deleted)')
+    .action(async (file: string, o: { out?: string; seed?: number; methods?: string[]; quiet?: boolean; set: string[]; rounds?: number; force?: boolean; replications?: number; workers?: number; cacheDir?: string }, cmd: Command) => {
+      await runCommand(file, { ...o, command: commandArgs(cmd) });
+    });
+
+  program
+    .command('calibrate')
+    .description("fit JCPBA's rounds model R = A / (epsilon - beta rhobar) to rounds to the target loss of the training proxy at uniform pruning rates")
+    .argument('<scenario>', 'scenario file with a training section and a target test loss')
+    .option('-m, --method <label>', 'the jcpba entry whose pruning and stop rules to use (default: the first jcpba entry)')
+    .option('--rates <list>', 'comma-separated pruning rates, e.g. 0,0.2,0.4,0.6', ratesArg)
+    .option('--max-rounds <n>', 'rounds cap per rate', positiveIntArg)
+    .option('--cache-dir <dir>', 'cache of calibrations (default: output/.cache)')
+    .action(async (file: string, o: { method?: string; rates?: number[]; maxRounds?: number; cacheDir?: string }) => {
+      await calibrateCommand(file, o);
     });
 
   program
@@ -68,8 +113,21 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .option('-w, --workers <n>', 'worker threads, 0 = in-process (default: min(2, cores))', workersArg)
     .option('-m, --methods <list>', 'comma-separated method ids or labels to run', listArg)
     .option('-q, --quiet', 'no progress bar and no report')
-    .action(async (file: string, o: { set: string[]; out?: string; workers?: number; methods?: string[]; quiet?: boolean }) => {
-      await sweepCommand(file, o);
+    .option('--queue <url>', 'send the runs to `airtune worker`s through Redis: redis://[:password@]host[:port][/db] or rediss:// (TLS)')
+    .action(async (file: string, o: { set: string[]; out?: string; workers?: number; methods?: string[]; quiet?: boolean; queue?: string }, cmd: Command) => {
+      await sweepCommand(file, { ...o, command: commandArgs(cmd) });
+    });
+
+  program
+    .command('worker')
+    .description('run queued sweep runs (airtune sweep --queue) from Redis on this machine, until stopped')
+    .requiredOption('--queue <url>', 'the Redis of the sweeps: redis://[:password@]host[:port][/db] or rediss:// (TLS)')
+    .option('-c, --concurrency <n>', 'runs at a time on this machine (default 1)', workersArg)
+    .option('--data <dir>', `folder where datasets too large to travel in a job are looked up by name (default ${DEFAULT_DATA_DIR})`)
+    .option('--lock <seconds>', 'lock time of a run: a dead worker\'s run goes back to the queue after about this long (default 30)', secondsArg)
+    .option('-q, --quiet', 'log only failures')
+    .action(async (o: { queue: string; concurrency?: number; data?: string; lock?: number; quiet?: boolean }) => {
+      await workerCommand(o);
     });
 
   program
@@ -80,9 +138,9 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
 
   program
     .command('solve')
-    .description('solve one JCPBA instance (pruning rates + bandwidth); JSON result on stdout')
-    .argument('<instance>', 'instance file (JSON or YAML, format in ../shared/specs/jcpba.md and solvers/README.md)')
-    .option('--solver <name>', `allocator: ${SOLVER_NAMES.join(', ')}`, 'exact')
+    .description("solve one JCPBA instance (pruning rates + bandwidth) on airtune's reconstruction of the JCPBA model (its equations are not public; docs/jcpba-model.md); JSON result on stdout")
+    .argument('<instance>', 'instance file (JSON or YAML, format in docs/jcpba-model.md and solvers/README.md)')
+    .option('--solver <name>', `allocator: ${SOLVER_NAMES.join(', ')} (bcd = BCD on the reconstructed model)`, 'exact')
     .action((file: string, o: { solver: string }) => {
       const r = runSolve(file, o.solver);
       if (r.stdout) process.stdout.write(r.stdout.endsWith('\n') ? r.stdout : `${r.stdout}\n`);
@@ -102,7 +160,8 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .command('costs')
     .description("print each method's per-round load (FLOPs, memory, bytes) for the scenario's model and clients")
     .argument('<scenario>', 'scenario file (YAML or JSON)')
-    .action((file: string) => costsCommand(file));
+    .option('--json', 'per method and client: FLOPs, memory, upload, download, trained parameters, memory traffic, as JSON')
+    .action((file: string, o: { json?: boolean }) => costsCommand(file, o));
 
   return program;
 }

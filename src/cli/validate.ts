@@ -1,12 +1,32 @@
 import { loadScenario } from '../scenario/load.js';
-import { loadClients } from '../simulation/scenario.js';
+import { asInputError, loadClients, loadTrace } from '../simulation/scenario.js';
+import { scenarioStopRules } from '../simulation/stop.js';
+import { describeStop } from '../output/console.js';
+import { traceRun } from '../training/trace.js';
 
-/** Check the scenario and the device file it points to; print a one-line summary. */
+import { radioWarnings } from '../radio/validity.js';
+
+/**
+ * Check the scenario and the files it points to (device file, loss trace); print a one-line
+ * summary. Models used outside their sources' range (src/radio/validity.ts) are warnings on
+ * stderr: exit 0.
+ */
 export function validateCommand(file: string): void {
   const loaded = loadScenario(file);
   const { scenario } = loaded;
   const clients = loadClients(loaded);
+  const trace = loadTrace(loaded);
+  if (trace) {
+    try {
+      for (const m of scenario.methods) traceRun(trace, m.label, m.id);
+    } catch (e) {
+      throw asInputError(loaded, e);
+    }
+  }
+  if (scenario.network.type === 'wireless') {
+    for (const w of radioWarnings(scenario.network, clients, scenario.seed)) process.stderr.write(`${file}: warning: ${w}\n`);
+  }
   process.stdout.write(
-    `${file}: ok (scenario "${scenario.name}", ${clients.length} clients, ${scenario.rounds} rounds, methods: ${scenario.methods.map((m) => m.label).join(', ')})\n`,
+    `${file}: ok (scenario "${scenario.name}", ${clients.length} clients, stop: ${describeStop(scenarioStopRules(scenario))}, methods: ${scenario.methods.map((m) => m.label).join(', ')})\n`,
   );
 }

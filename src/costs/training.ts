@@ -6,8 +6,14 @@
 import type { Architecture } from './architecture.js';
 import { backwardFlopsPerToken, forwardFlopsPerToken, recomputeFlopsPerToken } from './flops.js';
 import { activationBytes } from './memory.js';
-import { paramCount } from './params.js';
-import { bytesPerValue, computeBytesPerValue, trainingStateBytesPerParam } from './precision.js';
+import { headMatmulParams, layerMatmulParams, paramCount } from './params.js';
+import {
+  bytesPerValue,
+  computeBytesPerValue,
+  masterCopyBytesPerParam,
+  optimizerStateBytesPerParam,
+  trainingStateBytesPerParam,
+} from './precision.js';
 import type { LocalWork } from './schema.js';
 
 export interface TrainingPlan {
@@ -36,6 +42,8 @@ export interface TrainingCost {
   activationBytes: number;
   /** Peak memory: weights + adapters + training state + activations. */
   memoryBytes: number;
+  /** Bytes moved between memory and the cores in the round (`trainingTrafficBytes`). */
+  memoryTrafficBytes: number;
 }
 
 export const tokensPerStep = (work: LocalWork): number => work.seqLen * work.batchSize;
@@ -77,7 +85,32 @@ export function trainingCost(arch: Architecture, work: LocalWork, plan: Training
     trainingStateBytes,
     activationBytes: act,
     memoryBytes: weightBytes + adapterBytes + trainingStateBytes + act,
+    memoryTrafficBytes: work.localSteps * trainingTrafficBytesPerStep(arch, work, plan, act),
   };
+}
+
+/**
+ * Bytes a training step moves between memory and the cores, a lower bound that counts every tensor
+ * once per use and no reuse across uses (the counting of Ivanov et al. 2021, "Data Movement Is
+ * All You Need", for transformer training; the roofline's denominator, Williams et al. 2009):
+ * the weights (and adapters) read by the forward pass, the back-propagated layers' and head's
+ * matmul weights and the adapters read again for the input gradients (the layers' weights and the
+ * adapters once more when recomputed: the recomputed forward runs through both), each trained
+ * parameter's gradient written and read, its master copy and optimizer states read and written
+ * and its weight written, and the stored activations written and read back.
+ */
+export function trainingTrafficBytesPerStep(arch: Architecture, work: LocalWork, plan: TrainingPlan, activationBytesStored: number): number {
+  const wb = bytesPerValue(work.weights);
+  const cb = computeBytesPerValue(work.weights);
+  const adapters = plan.adapterParams ?? 0;
+  const trained = plan.trainedBaseParams + (plan.trainedAdapterParams ?? 0);
+  const layersBp = arch.layers - Math.min(Math.max(plan.backpropFromLayer, 0), arch.layers);
+  const bpMatmul = layersBp * layerMatmulParams(arch) + headMatmulParams(arch);
+  const forward = paramCount(arch) * wb + adapters * cb;
+  const recompute = work.activationCheckpointing ? layersBp * layerMatmulParams(arch) * wb + adapters * cb : 0;
+  const backward = bpMatmul * wb + adapters * cb + recompute;
+  const state = trained * (2 * cb + 2 * (masterCopyBytesPerParam(work.weights) + optimizerStateBytesPerParam(work.optimizer)) + cb);
+  return forward + backward + state + 2 * activationBytesStored;
 }
 
 /** Forward-only pass (zeroth-order methods): weights plus one layer's activations and logits. */

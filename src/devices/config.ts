@@ -7,9 +7,10 @@
  * clients:
  *   count: 20
  *   groups:                       # optional; fields not set in a group come from the top level
- *     - { kind: phone, share: 0.6, compute: uniform(0.5 TFLOP/s, 2 TFLOP/s), memory: choice([6 GB, 8 GB]) }
+ *     - { kind: phone, share: 0.6, compute: uniform(0.5 TFLOP/s, 2 TFLOP/s), memory: choice([6 GB, 8 GB]), memoryBandwidth: 51.2 GB/s }
  *     - { kind: laptop, share: 0.4, compute: lognormal(8 TFLOP/s, 0.3), memory: 16 GB, txPower: 20 dBm }
  *   distance: uniform(50 m, 500 m)  # or placement: { disc: { radius: 500 m, minDistance: 35 m } }
+ *   utilisation: 0.462                # fraction of the peak `compute` training reaches (default, see device.ts)
  *   dropout: 0.05
  *   availability: always            # or "0 s..1 h; 2 h..3 h", periodic(1 h, 30 min), {windows: ...}
  *   file: devices.csv               # alternative: one device per row (relative to the scenario file)
@@ -19,7 +20,7 @@ import { z } from 'zod';
 import { boundedCount, dist, fraction, positive, type Dist } from '../scenario/fields.js';
 import { checkQuantityRange, formatQuantity, KINDS, parseQuantity, QuantityError, dbmToWatts, type QuantityKind } from '../scenario/units.js';
 import { LIMITS } from '../scenario/limits.js';
-import type { Availability } from './device.js';
+import { DEFAULT_UTILISATION, type Availability } from './device.js';
 
 const constant = (value: number): Dist => ({ kind: 'const', value });
 
@@ -101,12 +102,15 @@ export const availabilitySchema = z
 
 /**
  * What each per-client quantity allows: its kind (whose magnitude range is in
- * src/scenario/limits.ts) and whether 0 is allowed. The one table behind every check of a device
- * value: constants, lists, distribution supports (schema), each client's draw and each device-file
- * cell (src/devices/population.ts).
+ * src/scenario/limits.ts), whether 0 is allowed, and an upper bound of its own when it has one
+ * (`utilisation` is a fraction of the peak). The one table behind every check of a device value:
+ * constants, lists, distribution supports (schema), each client's draw and each device-file cell
+ * (src/devices/population.ts).
  */
 export const DEVICE_VALUE_RULES = {
   compute: { kind: 'flopRate', allowZero: false },
+  utilisation: { kind: 'dimensionless', allowZero: false, max: 1 },
+  memoryBandwidth: { kind: 'byteRate', allowZero: false },
   memory: { kind: 'bytes', allowZero: false },
   txPower: { kind: 'power', allowZero: false },
   computePower: { kind: 'power', allowZero: true },
@@ -114,15 +118,19 @@ export const DEVICE_VALUE_RULES = {
   clock: { kind: 'frequency', allowZero: false },
   kappa: { kind: 'dimensionless', allowZero: false },
   distance: { kind: 'length', allowZero: false },
-} as const satisfies Record<string, { kind: QuantityKind; allowZero: boolean }>;
+} as const satisfies Record<string, { kind: QuantityKind; allowZero: boolean; max?: number }>;
 export type DeviceValueField = keyof typeof DEVICE_VALUE_RULES;
 export const DEVICE_VALUE_FIELDS = Object.keys(DEVICE_VALUE_RULES) as DeviceValueField[];
 
 /** "compute = -2e12 FLOP/s: it must be > 0 FLOP/s" style reason why `value` is not allowed, or undefined. */
 export function deviceValueProblem(field: DeviceValueField, value: number): string | undefined {
-  const rule = DEVICE_VALUE_RULES[field];
+  const rule: { kind: QuantityKind; allowZero: boolean; max?: number } = DEVICE_VALUE_RULES[field];
+  const unit = KINDS[rule.kind].si === '' ? '' : ` ${KINDS[rule.kind].si}`;
   if (Number.isFinite(value) && (rule.allowZero ? value < 0 : value <= 0)) {
-    return `it must be ${rule.allowZero ? '>= 0' : '> 0'}${KINDS[rule.kind].si === '' ? '' : ` ${KINDS[rule.kind].si}`}`;
+    return `it must be ${rule.allowZero ? '>= 0' : '> 0'}${unit}`;
+  }
+  if (rule.max !== undefined && value > rule.max) {
+    return `it must be in (0, ${rule.max}]${unit}`;
   }
   try {
     checkQuantityRange(value, rule.kind, value);
@@ -170,8 +178,12 @@ function deviceDist(field: DeviceValueField) {
 /** Per-client hardware fields; a group may override any of them. */
 const deviceFields = {
   kind: z.string().min(1),
-  /** Sustained FLOP/s of fine-tuning. */
+  /** Peak FLOP/s of the device at the training precision (datasheet). */
   compute: deviceDist('compute'),
+  /** Fraction of `compute` training reaches (model FLOPs utilisation); default DEFAULT_UTILISATION. */
+  utilisation: deviceDist('utilisation'),
+  /** Memory bandwidth (optional): a step is also at least its bytes moved / this (roofline). */
+  memoryBandwidth: deviceDist('memoryBandwidth'),
   memory: deviceDist('memory'),
   txPower: deviceDist('txPower'),
   computePower: deviceDist('computePower'),
@@ -191,6 +203,8 @@ export const groupSchema = z
     /** Fraction of the clients in this group (shares must sum to 1). */
     share: z.number().positive().max(1),
     compute: deviceFields.compute.optional(),
+    utilisation: deviceFields.utilisation.optional(),
+    memoryBandwidth: deviceFields.memoryBandwidth.optional(),
     memory: deviceFields.memory.optional(),
     txPower: deviceFields.txPower.optional(),
     computePower: deviceFields.computePower.optional(),
@@ -223,6 +237,8 @@ export const clientsSchema = z
     count: boundedCount(LIMITS.clients, 'clients (beyond it the population and its per-round records outgrow memory)').optional(),
     kind: deviceFields.kind.default('device'),
     compute: deviceFields.compute.default(constant(1e12)),
+    utilisation: deviceFields.utilisation.default(constant(DEFAULT_UTILISATION)),
+    memoryBandwidth: deviceFields.memoryBandwidth.optional(),
     memory: deviceFields.memory.default(constant(8e9)),
     txPower: deviceFields.txPower.default(constant(dbmToWatts(23))),
     computePower: deviceFields.computePower.default(constant(5)),

@@ -18,8 +18,12 @@ export interface Device {
   id: string;
   /** Device class, e.g. "phone", "laptop". */
   kind: string;
-  /** Sustained training throughput, FLOP/s. */
+  /** Peak FLOP/s at the training precision (the scenario's `compute`). */
   flopsPerS: number;
+  /** Fraction of the peak that training sustains (model FLOPs utilisation), in (0, 1]. */
+  utilisation: number;
+  /** Memory bandwidth, bytes/s, when given: memory-bound steps are timed by it (roofline). */
+  memoryBandwidthBps?: number;
   /** Memory available to fine-tuning, bytes. */
   memoryBytes: number;
   /** Uplink transmit power, W. */
@@ -39,6 +43,15 @@ export interface Device {
   dropoutProb: number;
   availability: Availability;
 }
+
+/**
+ * Default model FLOPs utilisation: 0.462, PaLM's measured training MFU (Chowdhery et al. 2022,
+ * "PaLM: Scaling Language Modeling with Pathways", Sec. 4.1 and Table 3, which defines the metric).
+ * No published MFU of on-device LLM fine-tuning was found; phones likely reach less (training
+ * kernels at 40-70 GFLOP/s on Snapdragon 8-series GPUs, Das et al. 2022, arXiv 2202.10100), so
+ * give `utilisation` per device group when known; `utilisation: 1` reads `compute` as sustained.
+ */
+export const DEFAULT_UTILISATION = 0.462;
 
 /** Is `device` available at `timeS`? */
 export function isAvailable(device: Pick<Device, 'availability'>, timeS: number): boolean {
@@ -70,10 +83,12 @@ export function dropsOut(device: Pick<Device, 'index' | 'dropoutProb'>, round: n
  * Relative slack of EVERY memory-fit decision: the device check of a run, the JCPBA planner's
  * exclusions and the solver's memory floors (solvers/jcpba/model.ts) all use `memoryFits`, so they
  * agree. A load computed as M0 + (1 - rho) M1 at the floor rho = 1 - (M - M0) / M1 equals the
- * capacity M only up to rounding (e.g. 32000000000.000004 B against 32 GB); 1e-9 of the capacity
- * (32 B of 32 GB) absorbs those few ulps and nothing a device could notice.
+ * capacity M only up to rounding (e.g. 32000000000.000004 B against 32 GB, 1.2e-16 relative);
+ * 1e-12 of the capacity absorbs those few ulps (also when M1 is thousands of times M, which
+ * scales the rounding error), while a load one whole byte above a capacity of up to 1 TB still
+ * does not fit.
  */
-export const MEMORY_FIT_TOLERANCE = 1e-9;
+export const MEMORY_FIT_TOLERANCE = 1e-12;
 
 /** Does a load of `requiredBytes` fit in `capacityBytes` (up to MEMORY_FIT_TOLERANCE)? */
 export function memoryFits(requiredBytes: number, capacityBytes: number): boolean {

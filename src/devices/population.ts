@@ -96,6 +96,8 @@ class DrawnProblems {
 interface FieldDists {
   kind: string;
   compute: Dist;
+  utilisation: Dist;
+  memoryBandwidth?: Dist;
   memory: Dist;
   txPower: Dist;
   computePower: Dist;
@@ -136,6 +138,8 @@ function groupDists(config: ClientsConfig): FieldDists[] {
   const top: FieldDists = {
     kind: config.kind,
     compute: config.compute,
+    utilisation: config.utilisation,
+    memoryBandwidth: config.memoryBandwidth,
     memory: config.memory,
     txPower: config.txPower,
     computePower: config.computePower,
@@ -151,6 +155,8 @@ function groupDists(config: ClientsConfig): FieldDists[] {
   return config.groups.map((g, gi) => ({
     kind: g.kind,
     compute: g.compute ?? top.compute,
+    utilisation: g.utilisation ?? top.utilisation,
+    memoryBandwidth: g.memoryBandwidth ?? top.memoryBandwidth,
     memory: g.memory ?? top.memory,
     txPower: g.txPower ?? top.txPower,
     computePower: g.computePower ?? top.computePower,
@@ -211,6 +217,7 @@ function makeDevice(
     id,
     kind,
     flopsPerS: value('compute', f.compute, o.flopsPerS)!,
+    utilisation: value('utilisation', f.utilisation, o.utilisation)!,
     memoryBytes: value('memory', f.memory, o.memoryBytes)!,
     txPowerW: value('txPower', f.txPower, o.txPowerW)!,
     distanceM: 0,
@@ -218,6 +225,8 @@ function makeDevice(
     dropoutProb: o.dropoutProb ?? f.dropout,
     availability: o.availability ?? f.availability,
   };
+  const bandwidth = value('memoryBandwidth', f.memoryBandwidth, o.memoryBandwidthBps);
+  if (bandwidth !== undefined) device.memoryBandwidthBps = bandwidth;
   const cycles = value('cyclesPerFlop', f.cyclesPerFlop, o.cyclesPerFlop);
   const clock = value('clock', f.clock, o.clockHz);
   const kappa = value('kappa', f.kappa, o.kappa);
@@ -299,6 +308,8 @@ export function buildPopulation(config: ClientsConfig, seed: number, baseDir = '
 /** Device-file columns and the quantity kind of their values. */
 const NUMERIC_COLUMNS: Record<string, { kind: QuantityKind; key: keyof Overrides }> = {
   compute: { kind: 'flopRate', key: 'flopsPerS' },
+  utilisation: { kind: 'dimensionless', key: 'utilisation' },
+  memoryBandwidth: { kind: 'byteRate', key: 'memoryBandwidthBps' },
   memory: { kind: 'bytes', key: 'memoryBytes' },
   txPower: { kind: 'power', key: 'txPowerW' },
   computePower: { kind: 'power', key: 'computePowerW' },

@@ -15,8 +15,13 @@
  * (3 x their mean separation, Brown's rule) on every resize, or when the average work per
  * operation shows that the width no longer fits the time scale of the events.
  *
- * A handle is `generation * SLOT_SPACE + slot`; a slot's generation is bumped when it is
- * released, so a stale handle (item already fired or cancelled) can never cancel a newer item.
+ * A handle is `generation * SLOT_SPACE + slot`. A slot's generation is bumped the moment its
+ * item stops being cancellable (popped, or cancelled), so a stale handle (item fired, cancelled,
+ * or popped but not yet released) never matches the slot again. Generations never wrap: a slot
+ * whose generation reaches `generations` (2^29 by default, the largest for which every handle is
+ * a safe integer) is retired instead of being reused, so no handle is ever issued twice. (They
+ * used to wrap at 2^28: after 2^28 reuses of one slot, which the LIFO free list makes the
+ * common case in a long run, an old handle cancelled the unrelated newer item in that slot.)
  * Cancellation is lazy: the slot is marked CANCELLED, skipped when it reaches the front, and
  * purged by a rebuild when cancelled items dominate.
  */
@@ -25,7 +30,8 @@
 export const CANCELLED = 0;
 
 const SLOT_SPACE = 2 ** 24;
-const GEN_MASK = 2 ** 28 - 1;
+/** Generations per slot: handles gen * 2^24 + slot stay below 2^53 (safe integers). */
+const MAX_GENERATIONS = 2 ** 29;
 const MIN_BUCKETS = 16;
 /** How many of the earliest items are used to estimate the bucket width. */
 const WIDTH_SAMPLE = 256;
@@ -45,6 +51,10 @@ export class CalendarQueue {
   live = 0;
 
   private gen: Int32Array;
+  /** A slot whose generation reaches this is retired (never reused), see the header. */
+  private readonly generations: number;
+  /** Slots retired because their generations ran out. */
+  retired = 0;
   private free: Int32Array;
   private freeTop = 0;
   private slotsUsed = 0;
@@ -67,7 +77,15 @@ export class CalendarQueue {
   private ops = 0;
   private work = 0;
 
-  constructor(initialCapacity = 1024) {
+  /**
+   * @param generations handles per slot before the slot is retired; the default is the
+   *   largest safe one. Tests pass a small value to reach retirement quickly.
+   */
+  constructor(initialCapacity = 1024, generations = MAX_GENERATIONS) {
+    if (!Number.isInteger(generations) || generations < 2 || generations > MAX_GENERATIONS) {
+      throw new RangeError(`generations must be an integer in [2, ${MAX_GENERATIONS}]`);
+    }
+    this.generations = generations;
     const cap = Math.max(16, initialCapacity | 0);
     this.kind = new Uint8Array(cap);
     this.gen = new Int32Array(cap);
@@ -123,6 +141,7 @@ export class CalendarQueue {
       return false;
     }
     this.kind[slot] = CANCELLED;
+    this.gen[slot] = this.gen[slot]! + 1; // the handle is now stale
     this.target[slot] = undefined;
     this.arg[slot] = undefined;
     this.live--;
@@ -157,6 +176,7 @@ export class CalendarQueue {
       this.unlinkHead(b, slot);
       if (this.kind[slot] !== CANCELLED) {
         this.lastTime = this.nTime[slot]!;
+        this.gen[slot] = this.gen[slot]! + 1; // popped: its handle is stale from now on, even before release()
         this.live--;
         if (++this.ops >= 2 * this.nb) this.checkShape();
         return slot;
@@ -180,6 +200,7 @@ export class CalendarQueue {
         if (t >= limit) return -2;
         this.unlinkHead(b, slot);
         this.lastTime = t;
+        this.gen[slot] = this.gen[slot]! + 1; // popped: its handle is stale from now on, even before release()
         this.live--;
         if (++this.ops >= 2 * this.nb) this.checkShape();
         return slot;
@@ -190,13 +211,16 @@ export class CalendarQueue {
     }
   }
 
-  /** Return a popped slot to the free list (invalidates its handle). */
+  /**
+   * Return a popped (or purged cancelled) slot to the free list. Its handle was already made
+   * stale by `pop`/`cancel`; a slot out of generations is retired instead of reused.
+   */
   release(slot: number): void {
     this.target[slot] = undefined;
     this.arg[slot] = undefined;
     this.kind[slot] = CANCELLED;
-    this.gen[slot] = (this.gen[slot]! + 1) & GEN_MASK;
-    this.free[this.freeTop++] = slot;
+    if (this.gen[slot]! < this.generations) this.free[this.freeTop++] = slot;
+    else this.retired++;
   }
 
   private unlinkHead(b: number, slot: number): void {

@@ -196,7 +196,12 @@ export class SimEvent<T = unknown> {
     if (ws !== null) {
       const i = ws.indexOf(w);
       if (i >= 0) {
-        ws[i] = null;
+        // Splice rather than leave a hole: a long-lived event (a stop signal) that many
+        // short-lived conditions or processes wait on and leave must not grow (SimPy's
+        // list.remove does the same). Processing detaches the list first, so no iteration is
+        // disturbed.
+        ws.splice(i, 1);
+        if (ws.length === 0) this._ws = null;
         return true;
       }
     }
@@ -345,6 +350,19 @@ export class Process<R = unknown> extends SimEvent<R> {
   }
 }
 
+/**
+ * Remove a fired condition's `check` from its events that are still to be processed, as SimPy's
+ * `Condition._remove_check_callbacks`: otherwise a long-lived event (a stop signal) in a loop of
+ * `yield env.anyOf([env.timeout(d), stop])` keeps one dead callback per iteration. (Processed
+ * events have already dropped their waiters; the event being processed has detached its list.)
+ */
+function detachCheck<T>(list: readonly SimEvent<T>[], check: EventCallback<T>): void {
+  for (let i = 0; i < list.length; i++) {
+    const ev = list[i]!;
+    if (ev._state !== PROCESSED) ev._removeWaiter(check as Waiter);
+  }
+}
+
 /** The simulated world: clock, future-event list, counters. Time is in seconds. */
 export class Environment {
   /** @internal */ _now: number;
@@ -427,6 +445,11 @@ export class Environment {
   /** Start a process from a generator (or a generator function); it starts at the current time. */
   process<R>(gen: ProcessGenerator<R> | (() => ProcessGenerator<R>)): Process<R> {
     const g = typeof gen === 'function' ? gen() : gen;
+    // SimPy's Process checks for a generator too (test_start_non_process): fail here, with a
+    // message, rather than with a TypeError from inside the first resume.
+    if (typeof (g as Partial<ProcessGenerator<R>> | null)?.next !== 'function' || typeof g.throw !== 'function') {
+      throw new TypeError('env.process needs a generator or a generator function (function*)');
+    }
     const p = new Process<R>(this, g);
     this.eventsScheduled++;
     this.q.push(this._now, K_START, p, undefined);
@@ -447,6 +470,7 @@ export class Environment {
       if (!ev._ok) {
         ev._defused = true;
         cond.fail(ev._error);
+        detachCheck(list, check);
       } else if (--remaining === 0) {
         cond.succeed(list.map((e) => e._value as T));
       }
@@ -471,6 +495,7 @@ export class Environment {
       } else {
         cond.succeed({ index: list.indexOf(ev), event: ev, value: ev._value as T });
       }
+      detachCheck(list, check);
     };
     this.attachAll(list, check);
     return cond;

@@ -62,6 +62,7 @@ export const fedavg: Method<FedAvgParams> = {
       uploadBytes: n * wireBytes(work),
       downloadBytes: n * wireBytes(work),
       trainedParams: n,
+      memoryTrafficBytes: cost.memoryTrafficBytes,
     };
   },
   training: fedavgTraining,

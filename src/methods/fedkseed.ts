@@ -6,12 +6,24 @@
  *   at w ± eps·z_j (MeZO-style, z_j regenerated from the seed in place, no gradient or optimizer
  *   memory) and updates w -= lr·g·z_j; the client uploads (seed index, scalar g): 4 + 4 bytes;
  * - the server keeps one accumulated scalar per seed and sends those K scalars (4 B each); the
- *   client rebuilds the current model by replaying all K perturbations: w -= lr·Σ_j G_j·z_j.
+ *   model is rebuilt by replaying the accumulated scalars onto the pre-trained weights:
+ *   w = w0 - lr·Σ_j G_j·z_j.
+ * Official code (github.com/alibaba/FederatedScope, branch FedKSeed, commit d7e07487): main.py
+ * defaults `--zo_eps 0.0005`, `-K 4096`, `--local_step 200`, `--lr 0.001`, FedKSeed-Pro
+ * `--bias_loss_clip 1000.0`, `--grad_initial 0.0`; optimizers/mezo_optimizer.py
+ * `MeZOFramework.zo_step` (perturb +eps, -2eps, +eps, then update) and server.py
+ * `Server.update_global_model_by_seed_pool` (replay from w0, skipping seeds whose accumulated
+ * scalar is 0: `if grad != 0.0`).
  * FLOPs: regenerating one value of z and a fused multiply-add costs (rngFlopsPerValue + 2) FLOPs
  * (rngFlopsPerValue is an assumption, default 2). Per step: 2 forward passes + 4 sweeps over the
- * N parameters (perturb +, perturb -2, restore, update); per round the replay of K seeds: K sweeps.
- *   flops  = steps·(2·tokens·F_fwd + 4·N·c) + K·N·c,  c = 2 + rngFlopsPerValue
+ * N parameters (perturb +, perturb -2, restore, update); per round the replay: one sweep per
+ * replayed seed.
+ *   flops  = steps·(2·tokens·F_fwd + 4·N·c) + R·N·c,  c = 2 + rngFlopsPerValue
+ *   R      = replayed seeds: `replay: incremental` (default, the official code) the expected number
+ *            of seeds with a non-zero accumulated scalar, K·(1 - (1 - 1/K)^S) with S = round·clients·steps
+ *            earlier steps (uniform sampling; an upper bound for FedKSeed-Pro); `replay: full` K
  *   memory = N·weight bytes + one layer's activations + logits (inference only)
+ *   traffic = steps·(2·memory + 8·W) + R·2·W   (W = N·weight bytes; roofline, src/devices/compute.ts)
  *   up = 8·steps bytes, down = 4·K bytes (K = 4096, 200 steps: 17,984 B)
  */
 import { z } from 'zod';
@@ -19,7 +31,7 @@ import { boundedCount } from '../scenario/fields.js';
 import { LIMITS } from '../scenario/limits.js';
 import { forwardFlopsPerToken } from '../costs/flops.js';
 import { paramCount } from '../costs/params.js';
-import { inferenceMemoryBytes, tokensPerStep } from '../costs/training.js';
+import { inferenceMemoryBytes, modelWeightBytes, tokensPerStep } from '../costs/training.js';
 import type { Architecture } from '../costs/architecture.js';
 import { RandomStream } from '../random/index.js';
 import type { TrainingRule } from '../training/federated/types.js';
@@ -44,8 +56,8 @@ export const fedkseedParams = z
     /** Local steps per round; defaults to the model's localSteps. */
     steps: boundedCount(LIMITS.localSteps, 'local steps per round').optional(),
     rngFlopsPerValue: z.number().nonnegative().max(1e6).default(2),
-    /** Training side: perturbation scale of the central difference (MeZO's eps = 1e-3). */
-    eps: z.number().positive().default(1e-3),
+    /** Training side: perturbation scale of the central difference (official main.py `--zo_eps 0.0005`). */
+    eps: z.number().positive().default(5e-4),
     /**
      * Training side: zeroth-order SGD step size (w -= lr·g·z). Its own value, not the scenario's
      * first-order lr: the step along z ~ N(0, I_N) has norm ~ lr·|g|·sqrt(N).
@@ -56,8 +68,17 @@ export const fedkseedParams = z
      * seeds' mean |scalar|, see `seedProbabilities`).
      */
     sampling: z.enum(['uniform', 'importance']).default('uniform'),
-    /** FedKSeed-Pro: scalars are clamped to ±clip before their magnitude counts (reference: 0.5). */
-    importanceClip: z.number().positive().default(0.5),
+    /**
+     * FedKSeed-Pro: scalars are clamped to ±clip before their magnitude counts (official main.py
+     * `--bias_loss_clip 1000.0`, used in server.py `Server.calculate_probabilities`).
+     */
+    importanceClip: z.number().positive().default(1000),
+    /**
+     * Replay cost charged per round: `incremental` (official code: only seeds whose accumulated
+     * scalar is non-zero are replayed, so the replay grows from 0 to K seeds as rounds pass) or
+     * `full` (all K seeds every round, the paper's bound).
+     */
+    replay: z.enum(['incremental', 'full']).default('incremental'),
   })
   .strict();
 export type FedKSeedParams = z.output<typeof fedkseedParams>;
@@ -66,6 +87,19 @@ export type FedKSeedParams = z.output<typeof fedkseedParams>;
 export const FEDKSEED_UPLOAD_BYTES_PER_STEP = 8;
 /** Bytes of one accumulated scalar per seed in the download. */
 export const FEDKSEED_DOWNLOAD_BYTES_PER_SEED = 4;
+
+/**
+ * Seeds a client replays to rebuild the model before a round: `full` K; `incremental` the expected
+ * number of the K seeds drawn at least once in the `earlierSteps` uniform draws of all clients'
+ * earlier rounds, K·(1 - (1 - 1/K)^earlierSteps) (the official replay skips seeds whose
+ * accumulated scalar is still 0).
+ */
+export function fedkseedReplayedSeeds(seeds: number, replay: 'incremental' | 'full', earlierSteps: number): number {
+  if (replay === 'full') return seeds;
+  if (earlierSteps <= 0) return 0;
+  if (seeds === 1) return 1;
+  return seeds * -Math.expm1(earlierSteps * Math.log1p(-1 / seeds));
+}
 
 /** Server state: the pre-trained weights, the K accumulated scalars and Pro's magnitude history. */
 export interface FedKSeedState {
@@ -214,18 +248,24 @@ export const fedkseed: Method<FedKSeedParams> = {
   id: 'fedkseed',
   title: 'FedKSeed: zeroth-order tuning with K seeds (Qin et al. 2024)',
   paramsSchema: fedkseedParams,
-  formula: 'flops = steps·(2·fwd·tokens + 4·N·c) + K·N·c; mem = inference; up = 8 B·steps; down = 4 B·K',
-  load({ arch, work }, params) {
+  formula: 'flops = steps·(2·fwd·tokens + 4·N·c) + R·N·c (R replayed seeds: incremental or K); mem = inference; up = 8 B·steps; down = 4 B·K',
+  load({ arch, work, round, clients }, params) {
     const n = paramCount(arch);
     const steps = params.steps ?? work.localSteps;
     const perValue = 2 + params.rngFlopsPerValue;
     const stepFlops = 2 * tokensPerStep(work) * forwardFlopsPerToken(arch, work.seqLen) + 4 * n * perValue;
+    const weights = modelWeightBytes(arch, work);
+    const memory = inferenceMemoryBytes(arch, work);
+    const replayed = fedkseedReplayedSeeds(params.seeds, params.replay, round * Math.max(clients, 1) * steps);
     return {
-      flops: steps * stepFlops + params.seeds * n * perValue,
-      memoryBytes: inferenceMemoryBytes(arch, work),
+      flops: steps * stepFlops + replayed * n * perValue,
+      memoryBytes: memory,
       uploadBytes: steps * FEDKSEED_UPLOAD_BYTES_PER_STEP,
       downloadBytes: params.seeds * FEDKSEED_DOWNLOAD_BYTES_PER_SEED,
       trainedParams: n,
+      // Per step two forward passes (weights + one layer's activations each) and four read-write
+      // sweeps over the weights; per replayed seed one read-write sweep.
+      memoryTrafficBytes: steps * (2 * memory + 8 * weights) + replayed * 2 * weights,
     };
   },
   training: fedkseedTraining,

@@ -95,6 +95,7 @@ export const fedlora: Method<FedLoraParams> = {
       uploadBytes: adapters * wireBytes(work),
       downloadBytes: adapters * wireBytes(work),
       trainedParams: adapters,
+      memoryTrafficBytes: cost.memoryTrafficBytes,
     };
   },
   training: fedloraTraining,

@@ -1,5 +1,6 @@
 /**
- * JCPBA: joint client-specific pruning and bandwidth allocation (/work/shared/specs/jcpba.md).
+ * JCPBA: joint client-specific pruning and bandwidth allocation, on airtune's RECONSTRUCTION of
+ * its model (JCPBA's equations are not public; docs/jcpba-model.md states the model and sources).
  * Base method (our choice, documented): pruned FULL fine-tuning. The prunable part is the linear
  * projection weights of the transformer layers (q, k, v, o, [gate], up, down:
  * P = L·Σ in·out); embeddings, norms, biases and the head are never pruned. Client k prunes a
@@ -19,7 +20,8 @@ import { SOLVER_NAMES } from '../../solvers/jcpba/types.js';
 import { layerMatmulParams, paramCount } from '../costs/params.js';
 import { bytesPerValue, trainingStateBytesPerParam } from '../costs/precision.js';
 import { tokensPerStep, trainingCost } from '../costs/training.js';
-import { fraction } from '../scenario/fields.js';
+import { boundedCount, fraction } from '../scenario/fields.js';
+import { LIMITS } from '../scenario/limits.js';
 import { fullFineTuningPlan, wireBytes } from './common.js';
 import type { LoadSplit, Method } from './types.js';
 import { layerProjectionWeights, localArgs, mean, weightedAverage } from '../training/federated/common.js';
@@ -29,6 +31,21 @@ import { magnitudeMask } from '../training/model/masks.js';
 import { cloneWeights, paramNames, paramShapes, type Weights } from '../training/model/params.js';
 import { trainSteps, type TokenBatch } from '../training/train/index.js';
 
+/** Constants of the rounds model R(rhobar) = A / (epsilon - beta rhobar) (solvers/README.md). */
+// Bounded so that R = A / (epsilon - beta rhobar) cannot overflow through its parameters alone
+// (the same bounds as the `rounds` of an `airtune solve` instance, solvers/jcpba/schema.ts).
+export const roundsConstantsSchema = z
+  .object({ A: z.number().positive().max(1e9), epsilon: z.number().min(1e-6).max(1e6), beta: z.number().min(0).max(1e6) })
+  .strict();
+export type RoundsConstants = z.output<typeof roundsConstantsSchema>;
+
+/**
+ * The constants airtune assumes when a scenario gives none. Nobody calibrated them: JCPBA's
+ * equations are not public (solvers/README.md), so every output calls them "assumed"; use
+ * `roundsModel: calibrated` or `airtune calibrate` to measure them on the proxy.
+ */
+export const ASSUMED_ROUNDS_MODEL: RoundsConstants = { A: 50, epsilon: 1, beta: 0.8 };
+
 export const jcpbaParams = z
   .object({
     pruning: z.enum(['structured', 'unstructured']).default('structured'),
@@ -36,16 +53,30 @@ export const jcpbaParams = z
     rhoMax: fraction().refine((v) => v < 1, 'rhoMax must be < 1').default(0.8),
     /**
      * Which allocator chooses rho and the bandwidth every round (solvers/jcpba): `exact` (global
-     * optimum), `bcd` (block coordinate descent as published), or a baseline: `equal`,
+     * optimum), `bcd` (BCD on the reconstructed model, docs/jcpba-model.md), or a baseline: `equal`,
      * `bandwidth-only`, `uniform-pruning`, `pruning-only`.
      */
     solver: z.enum(SOLVER_NAMES).default('exact'),
-    /** Rounds model R(rho) = A / (epsilon - beta * rhobar) of the solver's objective. */
-    roundsModel: z
-      // Bounded so that R = A / (epsilon - beta rhobar) cannot overflow through its parameters alone.
-      .object({ A: z.number().positive().max(1e9), epsilon: z.number().min(1e-6).max(1e6), beta: z.number().min(0).max(1e6) })
+    /**
+     * `solver: bcd` only: where the descent starts (solvers/README.md, "Why BCD stops at
+     * bandwidth-only"): `floors` (as stated: memory floors, equal split, bandwidth block first),
+     * `pruning-first` (same start, pruning block first) or `exact` (the exact solver's allocation).
+     */
+    bcdStart: z.enum(['floors', 'pruning-first', 'exact']).default('floors'),
+    /**
+     * Rounds model R(rho) = A / (epsilon - beta * rhobar) of the solver's objective: constants
+     * `{ A, epsilon, beta }`, `calibrated` (measured on the training proxy before the run:
+     * src/calibration), or absent (ASSUMED_ROUNDS_MODEL, labelled "assumed" in every output).
+     */
+    roundsModel: z.union([z.literal('calibrated'), roundsConstantsSchema]).optional(),
+    /** How `roundsModel: calibrated` measures (src/calibration): pruning rates trained, round cap per rate. */
+    calibration: z
+      .object({
+        rates: z.array(z.number().min(0).lt(1)).min(2).optional(),
+        maxRounds: boundedCount(LIMITS.rounds, 'rounds').default(60),
+      })
       .strict()
-      .default({ A: 50, epsilon: 1, beta: 0.8 }),
+      .optional(),
     /**
      * What the solver plans with: `ergodic` (large-scale gains and the Rayleigh ergodic rate
      * b E[log2(1 + p g X / (N0 b))], the rate a transfer spanning many coherence blocks realises;
@@ -58,6 +89,19 @@ export const jcpbaParams = z
   })
   .strict();
 export type JcpbaParams = z.output<typeof jcpbaParams>;
+
+/** The rounds-model constants the solver uses; a `calibrated` model must have been resolved first. */
+export function roundsConstants(params: Pick<JcpbaParams, 'roundsModel'>): RoundsConstants {
+  if (params.roundsModel === 'calibrated') throw new Error('jcpba: roundsModel "calibrated" must be calibrated before planning (src/calibration)');
+  return params.roundsModel ?? ASSUMED_ROUNDS_MODEL;
+}
+
+/** Where constants written in the scenario, or the assumed ones, come from (outputs' rounds_model). */
+export function describeRoundsConstants(params: Pick<JcpbaParams, 'roundsModel'>): string {
+  const c = roundsConstants(params);
+  const abc = `A = ${c.A}, epsilon = ${c.epsilon}, beta = ${c.beta}`;
+  return params.roundsModel === undefined ? `assumed: ${abc} (airtune's defaults, not calibrated)` : `given: ${abc} (scenario constants, not calibrated)`;
+}
 
 /** The fixed/prunable split of one client's round (independent of rho). */
 export function jcpbaSplit(ctx: Parameters<Method<JcpbaParams>['load']>[0], params: JcpbaParams): LoadSplit {
@@ -193,7 +237,7 @@ export const jcpbaTraining: TrainingRule<JcpbaParams, JcpbaConfig, JcpbaUpdate> 
 
 export const jcpba: Method<JcpbaParams> = {
   id: 'jcpba',
-  title: 'JCPBA: client-specific pruning + bandwidth allocation (pruned full fine-tuning)',
+  title: 'JCPBA (reconstructed model): client-specific pruning + bandwidth allocation (pruned full fine-tuning)',
   paramsSchema: jcpbaParams,
   formula: 'load = fixed + (1 - rho)·prunable for FLOPs (C0, C1), upload (S0, S1), memory (M0, M1); down = N·B_wire',
   load(ctx, params) {
@@ -206,12 +250,17 @@ export const jcpba: Method<JcpbaParams> = {
     const n = paramCount(arch);
     const prunable = arch.layers * layerMatmulParams(arch);
     const keep = 1 - rho;
+    const flops = split.fixedFlops + keep * split.prunableFlops;
+    const dense = trainingCost(arch, work, fullFineTuningPlan(arch));
     return {
-      flops: split.fixedFlops + keep * split.prunableFlops,
+      flops,
       memoryBytes: split.fixedMemoryBytes + keep * split.prunableMemoryBytes,
       uploadBytes: split.fixedUploadBytes + keep * split.prunableUploadBytes,
       downloadBytes: n * wireBytes(work),
       trainedParams: n - prunable + keep * prunable,
+      // Pruning removes traffic about as it removes FLOPs (an approximation: rows of the pruned
+      // projections are neither read nor updated).
+      memoryTrafficBytes: (dense.memoryTrafficBytes * flops) / dense.flops,
       split,
     };
   },
@@ -219,7 +268,7 @@ export const jcpba: Method<JcpbaParams> = {
 };
 
 /**
- * The split in the units of the `airtune solve` instance (specs/jcpba.md): FLOPs, bits, bytes.
+ * The split in the units of the `airtune solve` instance (docs/jcpba-model.md): FLOPs, bits, bytes.
  */
 export function jcpbaSolverFields(split: LoadSplit): {
   fixedFlops: number;

@@ -19,11 +19,17 @@ export interface LoadContext {
   clients: number;
   /** Pruning rate in [0, 1) (JCPBA); methods without pruning ignore it. */
   rho?: number;
+  /**
+   * Participants of every round so far in schedule order, the current round last (client
+   * indices), when the planner knows them; methods whose download depends on who trained since
+   * a client last held the model read it (FedCyBGD). Absent: every client 0..clients-1 in every round.
+   */
+  history?: readonly (readonly number[])[];
 }
 
 /**
  * What the JCPBA solver needs: load = fixed + (1 - rho) × prunable for FLOPs, upload and memory
- * (C0/C1, S0/S1, M0/M1 of /work/shared/specs/jcpba.md; upload here in bytes, the solver's S in bits).
+ * (C0/C1, S0/S1, M0/M1 of docs/jcpba-model.md; upload here in bytes, the solver's S in bits).
  */
 export interface LoadSplit {
   fixedFlops: number;
@@ -44,6 +50,8 @@ export interface ClientLoad {
   downloadBytes: number;
   /** Parameters whose values this client changes in the round. */
   trainedParams: number;
+  /** Bytes moved between device memory and its cores in the round (the roofline's traffic). */
+  memoryTrafficBytes?: number;
   split?: LoadSplit;
 }
 
@@ -59,4 +67,10 @@ export interface Method<P> {
   formula: string;
   /** Training side on the tfjs proxy; absent until src/training provides it. */
   training?: TrainingRule<P, any, any, any>;
+  /**
+   * How the clients of a synchronous round run: `parallel` (default: all at once, the round
+   * waits for the slowest) or `sequential` (client i starts from the model client i - 1 left,
+   * so the round's critical path is the sum over its clients; FedCyBGD's cycle).
+   */
+  schedule?: 'parallel' | 'sequential';
 }

@@ -10,6 +10,22 @@ export class NonFiniteOutputError extends Error {
   override readonly name = 'NonFiniteOutputError';
 }
 
+/** A text cell that reads as a number (or Inf/NaN): a spreadsheet shows it as that number, no formula. */
+const NUMBER_TEXT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^[-+]?(Inf|Infinity|NaN)$/;
+/** First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A text cell made safe to open in a spreadsheet: one starting with `=`, `+`, `-`, `@`, tab or
+ * carriage return gets a leading single quote, as OWASP's CSV-injection advice says, so a method
+ * label or client id such as `=HYPERLINK(...)` is shown, not run. Text that is a plain number
+ * (`-3.5`, e.g. a sweep re-reading its runs' CSVs) is left alone: it cannot run anything, and
+ * prefixing it would corrupt a numeric column. Numbers (typeof number) never reach this.
+ */
+export function safeText(s: string): string {
+  return FORMULA_START.test(s) && !NUMBER_TEXT.test(s) ? `'${s}` : s;
+}
+
 /** Numbers print in full precision (shortest round-trip form), so same run -> same bytes. */
 function cell(v: unknown, column: string, row: number): string {
   if (v === null || v === undefined) return '';
@@ -17,12 +33,12 @@ function cell(v: unknown, column: string, row: number): string {
     if (!Number.isFinite(v)) throw new NonFiniteOutputError(`internal error: column "${column}" of row ${row} is ${String(v)}; no output may hold NaN or Infinity`);
     return String(v);
   }
-  return String(v);
+  return safeText(String(v));
 }
 
 export function toCsv<T extends object>(rows: readonly T[], columns: readonly (keyof T)[]): string {
   // In chunks of rows: the cell arrays of a million-row clients.csv at once would take ~1 GB.
-  const parts = [stringify([columns.map(String)], { eof: true, record_delimiter: 'unix' })];
+  const parts = [stringify([columns.map((c) => safeText(String(c)))], { eof: true, record_delimiter: 'unix' })];
   const CHUNK = 10_000;
   for (let start = 0; start < rows.length; start += CHUNK) {
     const data = rows.slice(start, start + CHUNK).map((r, i) => columns.map((c) => cell(r[c], String(c), start + i + 1)));

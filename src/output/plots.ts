@@ -9,6 +9,7 @@ import * as vl from 'vega-lite';
 import type { RoundRecord, SummaryRecord } from './records.js';
 import { headlineMetric } from './findings.js';
 import { formatSeconds } from './console.js';
+import type { LossBandPoint } from '../compare/index.js';
 
 type VlSpec = vl.TopLevelSpec;
 
@@ -23,7 +24,7 @@ export async function renderSvg(spec: VlSpec): Promise<string> {
   return svg;
 }
 
-function base(title: string, rows: object[], subtitle?: string): Record<string, unknown> {
+function base(title: string, rows: object[], subtitle?: string | string[]): Record<string, unknown> {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: subtitle ? { text: title, subtitle, anchor: 'start' } : { text: title, anchor: 'start' },
@@ -34,29 +35,47 @@ function base(title: string, rows: object[], subtitle?: string): Record<string, 
   };
 }
 
+export interface LossChartOptions {
+  /** The target test loss, drawn as a dashed horizontal line. */
+  target?: number | null;
+  /** Replications: the mean loss (step line: the model held at t) and its 95% band replace the points. */
+  band?: readonly LossBandPoint[];
+}
+
 /** Test loss against simulated wall-clock time, all methods on one chart. */
-export function lossVsTimeSpec(rounds: readonly RoundRecord[], timingModel: string): VlSpec | null {
-  const rows = rounds.filter((r) => r.test_loss !== null).map((r) => ({ method: r.method, t: r.sim_time_s, loss: r.test_loss }));
+export function lossVsTimeSpec(rounds: readonly RoundRecord[], timingModel: string, opts: LossChartOptions = {}): VlSpec | null {
+  const band = opts.band && opts.band.length > 0 ? opts.band : undefined;
+  const rows = band
+    ? band.map((b) => ({ method: b.method, t: b.t, loss: b.mean, lo: b.lo, hi: b.hi }))
+    : rounds.filter((r) => r.test_loss !== null).map((r) => ({ method: r.method, t: r.sim_time_s, loss: r.test_loss }));
   if (rows.length === 0) return null;
   // Methods' wall-clocks can differ by orders of magnitude (LoRA vs full fine-tuning): use a
   // symmetric-log axis then (it still shows t = 0), a linear one otherwise.
   const ends = [...new Set(rows.map((r) => r.method))].map((m) => Math.max(...rows.filter((r) => r.method === m).map((r) => r.t)));
   const wide = Math.max(...ends) > 20 * Math.max(1e-9, Math.min(...ends));
-  return {
-    ...base('Test loss against simulated wall-clock time', rows, `timing: ${timingModel}`),
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: {
-        field: 't',
-        type: 'quantitative',
-        title: `simulated wall-clock time (s${wide ? ', symmetric log scale' : ''})`,
-        scale: wide ? { type: 'symlog' } : {},
-        ...(wide ? { axis: { values: decades(Math.max(...ends)), format: ',.0f' } } : {}),
-      },
-      y: { field: 'loss', type: 'quantitative', title: 'test loss (nats/token)', scale: { zero: false } },
-      color: { field: 'method', type: 'nominal', title: 'method' },
-    },
-  } as VlSpec;
+  const x = {
+    field: 't',
+    type: 'quantitative',
+    title: `simulated wall-clock time (s${wide ? ', symmetric log scale' : ''})`,
+    scale: wide ? { type: 'symlog' } : {},
+    ...(wide ? { axis: { values: decades(Math.max(...ends)), format: ',.0f' } } : {}),
+  };
+  const y = { field: 'loss', type: 'quantitative', title: 'test loss (nats/token)', scale: { zero: false } };
+  const color = { field: 'method', type: 'nominal', title: 'method' };
+  const layer: Record<string, unknown>[] = [];
+  if (band) {
+    layer.push({ mark: { type: 'area', opacity: 0.2, interpolate: 'step-after' }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } });
+    layer.push({ mark: { type: 'line', interpolate: 'step-after' }, encoding: { x, y, color } });
+  } else layer.push({ mark: { type: 'line', point: true }, encoding: { x, y, color } });
+  const target = opts.target ?? null;
+  if (target !== null) {
+    const rule = { data: { values: [{ loss: target, label: `target ${target}` }] } };
+    layer.push({ ...rule, mark: { type: 'rule', strokeDash: [6, 4], color: '#555' }, encoding: { y } });
+    layer.push({ ...rule, mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 4, dy: -2, color: '#555' }, encoding: { y, x: { value: 0 }, text: { field: 'label' } } });
+  }
+  // A subtitle line longer than the chart would widen the whole picture: one line per fact.
+  const subtitle = band ? [`timing: ${timingModel}`, 'mean over replications (last evaluation at or before t), 95% Student-t band'] : `timing: ${timingModel}`;
+  return { ...base('Test loss against simulated wall-clock time', rows, subtitle), layer } as unknown as VlSpec;
 }
 
 /** 0 and the powers of ten up to `max` (tick values of a symlog time axis). */
@@ -131,9 +150,9 @@ export interface Chart {
 }
 
 /** All standard charts of a run (the loss chart only when there are losses). */
-export async function standardCharts(rounds: readonly RoundRecord[], timingModel: string, summary?: readonly SummaryRecord[]): Promise<Chart[]> {
+export async function standardCharts(rounds: readonly RoundRecord[], timingModel: string, summary?: readonly SummaryRecord[], loss: LossChartOptions = {}): Promise<Chart[]> {
   const specs: [string, string, VlSpec | null][] = [
-    ['loss_vs_time.svg', 'Test loss against wall-clock time', lossVsTimeSpec(rounds, timingModel)],
+    ['loss_vs_time.svg', 'Test loss against wall-clock time', lossVsTimeSpec(rounds, timingModel, loss)],
     ['round_latency.svg', 'Round latency', roundLatencySpec(rounds)],
     ['bytes_per_round.svg', 'Bytes per round', bytesPerRoundSpec(rounds)],
     ['time_by_method.svg', 'Headline time per method', summary ? headlineSpec(summary) : null],

@@ -1,7 +1,7 @@
 /** report.html: the charts and the summary in one self-contained page (inline SVG, no scripts). */
-import type { SummaryRecord } from './records.js';
+import type { AtTimeRecord, SummaryRecord } from './records.js';
 import type { Chart } from './plots.js';
-import { formatBytes, formatSeconds } from './console.js';
+import { formatBytes, formatDuration, formatSeconds, withCi } from './console.js';
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -15,22 +15,39 @@ export interface ReportInput {
   charts: readonly Chart[];
   /** Sentences stating the findings (e.g. JCPBA's gain), already computed. */
   findings: readonly string[];
+  /** at_time.csv's rows and times: the equal-time table. */
+  atTime?: { rows: readonly AtTimeRecord[]; times: readonly number[] };
+  /** Lines about the run's setup shown above the findings (stop rules, rounds models, seeds). */
+  notes?: readonly string[];
 }
 
 export function renderReport(r: ReportInput): string {
   const converge = r.summary.some((s) => s.time_to_converge_s !== null) && r.summary.every((s) => s.target_test_loss === null);
-  const head = ['method', 'rounds', 'wall-clock', 'mean round', 'time to target', ...(converge ? ['time to converge'] : []), 'final test loss', 'uploaded', 'downloaded', 'energy', 'client-rounds dropped'];
+  // Each column with where its figures come from: the simulated clock, training, or a model.
+  const cols: [string, string][] = [
+    ['method', ''], ['stopped by', ''], ['rounds', 'clock'], ['wall-clock', 'clock'], ['mean round', 'clock'], ['time to target', 'training'],
+    ...(converge ? [['time to converge', 'model (JCPBA rounds model)'] as [string, string]] : []),
+    ['final test loss', 'training'], ['uploaded', 'clock'], ['downloaded', 'clock'], ['energy', 'clock'], ['client-rounds dropped', 'clock'],
+  ];
+  const num = (v: number) => (r.summary.some((s) => s.replications > 1) ? v.toFixed(1) : String(v));
   const rows = r.summary
     .map((s) =>
-      [
-        esc(s.method), String(s.rounds), formatSeconds(s.total_time_s), formatSeconds(s.mean_round_latency_s),
-        formatSeconds(s.time_to_target_s), ...(converge ? [formatSeconds(s.time_to_converge_s)] : []), s.final_test_loss === null ? '-' : s.final_test_loss.toFixed(4),
-        formatBytes(s.bytes_up), formatBytes(s.bytes_down), `${s.energy_j.toFixed(1)} J`, String(s.client_rounds_dropped),
-      ].map((c, i) => `<td${i === 0 ? '' : ' class="n"'}>${c}</td>`).join(''),
+      s.client_rounds_ok === 0
+        ? `<td>${esc(s.method)}</td><td>${esc(s.stop_reason)}</td><td colspan="${cols.length - 2}">no client could take part in any round (${s.clients_oom} lack the memory): left out of the comparisons</td>`
+        : [
+            esc(s.method), esc(s.stop_reason), num(s.rounds), withCi(s.total_time_s, s.total_time_ci95_s, formatSeconds), formatSeconds(s.mean_round_latency_s),
+            withCi(s.time_to_target_s, s.time_to_target_ci95_s, formatSeconds), ...(converge ? [formatSeconds(s.time_to_converge_s)] : []), s.final_test_loss === null ? '-' : s.final_test_loss.toFixed(4),
+            withCi(s.bytes_up, s.bytes_up_ci95, formatBytes), withCi(s.bytes_down, s.bytes_down_ci95, formatBytes), `${s.energy_j.toFixed(1)} J`, num(s.client_rounds_dropped),
+          ].map((c, i) => `<td${i < 2 ? '' : ' class="n"'}>${c}</td>`).join(''),
     )
     .map((tr) => `<tr>${tr}</tr>`)
     .join('\n');
+  const head = `<tr>${cols.map(([h]) => `<th>${h}</th>`).join('')}</tr>\n<tr class="src">${cols.map(([, src]) => `<td>${src}</td>`).join('')}</tr>`;
+  const atTime = r.atTime && r.atTime.rows.length > 0 ? atTimeTable(r.atTime.rows, r.atTime.times) : '';
+  const notes = r.notes?.length ? `<ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
+  // Not the command line: it depends on how airtune was called, and the page must not (same bytes).
   const meta = Object.entries(r.meta)
+    .filter(([k]) => k !== 'command')
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(typeof v === 'string' ? v : JSON.stringify(v))}</td></tr>`)
     .join('\n');
   const charts = r.charts.map((c) => `<figure><figcaption>${esc(c.title)}</figcaption>\n${c.svg}\n</figure>`).join('\n');
@@ -41,20 +58,45 @@ export function renderReport(r: ReportInput): string {
 body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}figure{margin:1.5em 0}figcaption{font-weight:600}
+tr.src td{font-size:.8em;color:#666}
 </style></head><body>
 <h1>${esc(r.title)}</h1>
 <p>${esc(r.description)}</p>
 <p><strong>Wall-clock</strong> from the timing model: ${esc(String(r.meta.timing_model ?? '-'))}.
-<strong>Losses</strong> from: ${esc(String(r.meta.loss_model ?? '-'))}.</p>
+<strong>Losses</strong> from: ${esc(String(r.meta.loss_model ?? '-'))}.
+Figures marked <em>clock</em> are measured on the simulated clock, <em>training</em> by training (the losses above),
+<em>model</em> computed by JCPBA's rounds model (a reconstruction, not a measurement).</p>
+${notes}
 ${findings}
 <h2>Summary</h2>
-<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>
+<table><thead>${head}</thead><tbody>
 ${rows}
 </tbody></table>
+${atTime}
 <h2>Charts</h2>
 ${charts}
 <h2>Run</h2>
 <table>${meta}</table>
 </body></html>
 `;
+}
+
+/** The equal-time table: each method's test loss (or rounds done) at each compared time. */
+function atTimeTable(rows: readonly AtTimeRecord[], times: readonly number[]): string {
+  const withLoss = rows.some((x) => x.test_loss !== null);
+  const methods = [...new Set(rows.map((x) => x.method))];
+  const cell = (x: AtTimeRecord | undefined) => {
+    if (!x) return '-';
+    const mark = x.runs_stopped === x.replications ? '*' : '';
+    return withLoss ? `${withCi(x.test_loss, x.test_loss_ci95, (v) => v.toFixed(4))}${mark}` : `${Number(x.rounds_done.toPrecision(4))}${mark}`;
+  };
+  const body = methods
+    .map((m) => `<tr><td>${esc(m)}</td>${times.map((t) => `<td class="n">${cell(rows.find((x) => x.method === m && x.sim_time_s === t))}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<h2>At equal simulated time</h2>
+<p>${withLoss ? 'Test loss of the last evaluation at or before each time (the model the server holds then; training)' : 'Rounds done by each time (timing only; clock)'}.
+* the run had stopped by then and holds its final model.</p>
+<table><thead><tr><th>method</th>${times.map((t) => `<th>${formatDuration(t)}</th>`).join('')}</tr></thead><tbody>
+${body}
+</tbody></table>`;
 }

@@ -1,7 +1,9 @@
-/** Write a run's tidy CSVs and meta.json into one folder, each file atomically. */
-import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.js';
+/**
+ * Write a run's tidy CSVs, meta.json and any further files (charts, report, files added by other
+ * features) into one folder as a unit: all of them appear together or none (unit.ts).
+ */
 import { NonFiniteOutputError, toCsv } from './csv.js';
+import { writeOutputUnit, type OutputFile, type UnitOptions } from './unit.js';
 import {
   CLIENT_COLUMNS, ROUND_COLUMNS, SUMMARY_COLUMNS,
   type ClientRecord, type RoundRecord, type SummaryRecord,
@@ -28,14 +30,27 @@ export function toJson(value: unknown): string {
   )}\n`;
 }
 
-export function writeRunOutputs(dir: string, out: RunOutputs, extra: [string, string][] = []): string[] {
-  const files: [string, string][] = [
+/** A run's files, in order: the tidy CSVs, meta.json, then `extra` ([name, content] pairs). */
+export function runOutputFiles(out: RunOutputs, extra: readonly (readonly [string, string | Uint8Array])[] = []): OutputFile[] {
+  const files: (readonly [string, string | Uint8Array])[] = [
     ['rounds.csv', toCsv(out.rounds, ROUND_COLUMNS)],
     ['clients.csv', toCsv(out.clients, CLIENT_COLUMNS)],
     ['summary.csv', toCsv(out.summary, SUMMARY_COLUMNS)],
     ['meta.json', toJson(out.meta)],
     ...extra,
   ];
-  for (const [name, text] of files) writeFileAtomic(join(dir, name), text);
-  return files.map(([name]) => join(dir, name));
+  return files.map(([name, data]) => ({ name, data }));
+}
+
+/**
+ * Replace folder `dir` with the run's files (see unit.ts; the caller holds the folder's lock,
+ * lock.ts). Returns the paths written.
+ */
+export function writeRunOutputs(
+  dir: string,
+  out: RunOutputs,
+  extra: readonly (readonly [string, string | Uint8Array])[] = [],
+  options: UnitOptions = {},
+): string[] {
+  return writeOutputUnit(dir, runOutputFiles(out, extra), options);
 }

@@ -9,9 +9,14 @@
  * - `reassign`: when a client finishes uploading, its band is re-split among the clients that have
  *   not finished, in proportion to their weights (for an allocator: to their allocated Hz), so the
  *   band is never idle while someone still has bits to send.
+ * - with a numerology, every split is rounded to whole PRBs (numerology.ts); a client that gets no
+ *   PRB waits: under a fixed split it takes over the PRBs of the next client to finish (clients
+ *   waiting are served in the rounding order), under `reassign` it gets PRBs at the next re-split
+ *   that has room for it.
  */
 import type { FadingProcess } from './fading.js';
-import { rateWithOutageBps } from './rate.js';
+import { blockSpectralEfficiency, shannonLink, type LinkAbstraction } from './link-abstraction.js';
+import { roundToPrbs } from './numerology.js';
 import { DEFAULT_MAX_BLOCKS, type TransferResult } from './timeline.js';
 
 /** What an allocator knows about one client in a round. */
@@ -71,6 +76,35 @@ export function splitProportional(totalHz: number, weights: readonly number[]): 
   return weights.map((w) => (totalHz * w) / sum);
 }
 
+/**
+ * B w_k / sum w, with share k never above caps[k]: water-filling (a capped client keeps its cap and
+ * the rest is re-split among the others in proportion to their weights). Entries with weight 0
+ * get 0; bandwidth nobody can use stays unallocated.
+ */
+export function cappedSplit(totalHz: number, weights: readonly number[], caps: readonly number[]): number[] {
+  const out = weights.map(() => 0);
+  const open = new Set(weights.map((_, i) => i).filter((i) => weights[i]! > 0));
+  let left = totalHz;
+  for (;;) {
+    let sumW = 0;
+    for (const i of open) sumW += weights[i]!;
+    if (open.size === 0 || sumW === 0 || !(left > 0)) return out;
+    let capped = false;
+    for (const i of open) {
+      if ((left * weights[i]!) / sumW >= caps[i]!) {
+        out[i] = caps[i]!;
+        left -= caps[i]!;
+        open.delete(i);
+        capped = true;
+      }
+    }
+    if (!capped) {
+      for (const i of open) out[i] = (left * weights[i]!) / sumW;
+      return out;
+    }
+  }
+}
+
 /** Throws unless `alloc` has one finite, non-negative entry per client and sums to at most the band. */
 export function checkAllocation(alloc: readonly number[], input: AllocationInput, who = 'allocator'): void {
   if (alloc.length !== input.clients.length) {
@@ -86,16 +120,25 @@ export function checkAllocation(alloc: readonly number[], input: AllocationInput
   }
 }
 
-/** One upload sharing the band under reassignment. */
+/** One upload sharing the band. */
 export interface SharedUpload {
   /** When the client is ready to upload (end of its local computation), s. */
   startS: number;
   bits: number;
+  /** Maximum (or fixed) transmit power, W; the power on share b is `powerAt(b)` if given. */
   txPowerW: number;
   largeScaleGain: number;
   fading: FadingProcess;
   /** Share weight: the band is split in proportion to it among the sharers (1 = equal split). */
   weight: number;
+  /** Transmit power on a share b, W (power control); default `txPowerW`. */
+  powerAt?: (bandwidthHz: number) => number;
+  /** Interference power on a share b at the receiver, W; default 0. */
+  interferenceAt?: (bandwidthHz: number) => number;
+  /** Known in advance never to complete (see `linkRateUpperBoundBps`): it takes no share. */
+  noLink?: boolean;
+  /** The most bandwidth worth giving it (its rate falls beyond, `Radio.usefulShareHz`); default Infinity. */
+  maxShareHz?: number;
 }
 
 export interface ReassignOptions {
@@ -112,38 +155,70 @@ export interface ReassignOptions {
   deadlineS?: number;
   /** Guard on the number of events; default 1e8. */
   maxEvents?: number;
+  /** Link abstraction of each block's rate; default Shannon. */
+  link?: LinkAbstraction;
+  /**
+   * `reassign` (default): the split is redone whenever an upload starts or finishes; `fixed`: the
+   * initial split is kept (only PRBs freed by a finished client move, to a client that waits).
+   */
+  mode?: 'reassign' | 'fixed';
+  /** Whole PRBs: every split is rounded to `count` PRBs of `prbHz` (numerology.ts). */
+  prb?: { prbHz: number; count: number };
+  /** `fixed` mode: the initial shares in Hz (default B w_i / sum w). */
+  initialSharesHz?: readonly number[];
+}
+
+/** A shared upload's result: the transfer, its first share and how long it waited for one. */
+export interface SharedUploadResult extends TransferResult {
+  /** Bandwidth of its first non-zero share, Hz (0 if it never got one). */
+  firstBandwidthHz: number;
+  /** Time from `startS` to its first non-zero share (0 if it got one at once), s. */
+  waitS: number;
 }
 
 const WAITING = 0;
 const ACTIVE = 1;
 const DONE = 2;
+const NOLINK = 3;
 
 /**
- * Finish times of all uploads of a round when bandwidth freed by finished clients is re-split,
- * computed event by event. Events are: a client starts, a client's fading block ends, a client
- * finishes. Between events every client's bandwidth b_i = B w_i / sum_{j sharing} w_j and block
- * gain are constant, hence its rate; the next finish is t + remaining_i / rate_i, exactly.
- * Results are in input order; incomplete uploads (deadline, or no rate left) have endS = Infinity.
+ * Finish times of uploads sharing the band, computed event by event. Events are: a client starts,
+ * a client's fading block ends, a client finishes. Between events every client's bandwidth b_i,
+ * transmit power, interference and block gain are constant, hence its rate
+ * b_i SE(p_i G_i h / (N0 b_i + I_i)); the next finish is t + remaining_i / rate_i, exactly.
+ * Results are in input order; incomplete uploads (deadline, no rate left, `noLink`) have
+ * endS = Infinity.
  */
-export function reassignedUploadTimeline(uploads: readonly SharedUpload[], opts: ReassignOptions): TransferResult[] {
+export function sharedUploadTimeline(uploads: readonly SharedUpload[], opts: ReassignOptions): SharedUploadResult[] {
   const n = uploads.length;
   const B = opts.totalBandwidthHz;
   const N0 = opts.noisePsdWPerHz;
   const outage = opts.outageSnrLinear ?? 0;
+  const link = opts.link ?? shannonLink;
   const deadlineS = opts.deadlineS ?? Infinity;
   const maxEvents = opts.maxEvents ?? DEFAULT_MAX_BLOCKS;
   const activeOnly = (opts.sharers ?? 'unfinished') === 'active';
+  const fixed = opts.mode === 'fixed';
+  const prb = opts.prb;
 
   const state = new Uint8Array(n);
   const remaining = new Float64Array(n);
   const block = new Float64Array(n);
   const blockEnd = new Float64Array(n);
+  const bw = new Float64Array(n);
   const rate = new Float64Array(n);
+  const power = new Float64Array(n);
+  const meanSinr = new Float64Array(n);
+  const budgetBw = new Float64Array(n).fill(Number.NaN);
   const airtime = new Float64Array(n);
+  const energy = new Float64Array(n);
   const blocks = new Float64Array(n);
   const outageBlocks = new Float64Array(n);
   const lastOutageBlock = new Float64Array(n).fill(-Infinity);
   const endS = new Float64Array(n).fill(Infinity);
+  const firstBw = new Float64Array(n);
+  const waitS = new Float64Array(n).fill(Number.NaN);
+  const startOrder = uploads.map((u) => u.startS);
 
   let t = Infinity;
   for (let i = 0; i < n; i++) {
@@ -153,8 +228,41 @@ export function reassignedUploadTimeline(uploads: readonly SharedUpload[], opts:
     if (u.bits === 0) {
       state[i] = DONE;
       endS[i] = u.startS;
-    } else t = Math.min(t, u.startS);
+      waitS[i] = 0;
+    } else if (u.noLink) state[i] = NOLINK;
+    else t = Math.min(t, u.startS);
   }
+
+  // Useful-share caps (whole PRBs with a numerology, so that rounding stays within them).
+  const caps = uploads.map((u) => {
+    const c = u.maxShareHz ?? Infinity;
+    return prb && c < Infinity ? Math.max(1, Math.floor(c / prb.prbHz + 1e-9)) * prb.prbHz : c;
+  });
+
+  // Fixed split: the initial shares (whole PRBs if any), and the queue of those left without a PRB.
+  const queue: number[] = [];
+  if (fixed) {
+    const cont = opts.initialSharesHz
+      ? uploads.map((_, i) => (state[i] === NOLINK ? 0 : Math.min(opts.initialSharesHz![i]!, caps[i]!)))
+      : cappedSplit(B, uploads.map((u, i) => (state[i] === NOLINK ? 0 : u.weight)), caps);
+    if (prb) {
+      const count = roundToPrbs(cont, prb.prbHz, prb.count, startOrder);
+      for (let i = 0; i < n; i++) bw[i] = count[i]! * prb.prbHz;
+      const waiting = uploads.map((_, i) => i).filter((i) => cont[i]! > 0 && bw[i] === 0 && state[i] !== DONE);
+      waiting.sort((a, b) => cont[b]! - cont[a]! || startOrder[a]! - startOrder[b]! || a - b);
+      queue.push(...waiting);
+    } else for (let i = 0; i < n; i++) bw[i] = cont[i]!;
+  }
+
+  /** Reassignment: the split among the current sharers. */
+  const resplit = (): void => {
+    const sharing = (i: number) => state[i] === ACTIVE || (!activeOnly && state[i] === WAITING);
+    const cont = cappedSplit(B, uploads.map((u, i) => (sharing(i) ? u.weight : 0)), caps);
+    if (prb) {
+      const count = roundToPrbs(cont, prb.prbHz, prb.count, startOrder);
+      for (let i = 0; i < n; i++) bw[i] = count[i]! * prb.prbHz;
+    } else for (let i = 0; i < n; i++) bw[i] = cont[i]!;
+  };
 
   const activate = (i: number, at: number): void => {
     const f = uploads[i]!.fading;
@@ -169,7 +277,8 @@ export function reassignedUploadTimeline(uploads: readonly SharedUpload[], opts:
   let events = 0;
   let stop: 'done' | 'deadline' | 'block-limit' = 'done';
   let undone = 0;
-  for (let i = 0; i < n; i++) if (state[i] !== DONE) undone++;
+  for (let i = 0; i < n; i++) if (state[i] === WAITING) undone++;
+  let dirty = true;
 
   while (undone > 0) {
     if (t >= deadlineS) {
@@ -181,12 +290,14 @@ export function reassignedUploadTimeline(uploads: readonly SharedUpload[], opts:
       break;
     }
     // Start whoever is ready.
-    for (let i = 0; i < n; i++) if (state[i] === WAITING && uploads[i]!.startS <= t) activate(i, t);
-    // Current split and rates.
-    let sumW = 0;
     for (let i = 0; i < n; i++) {
-      if (state[i] === ACTIVE || (!activeOnly && state[i] === WAITING)) sumW += uploads[i]!.weight;
+      if (state[i] === WAITING && uploads[i]!.startS <= t) {
+        activate(i, t);
+        dirty = true;
+      }
     }
+    if (dirty && !fixed) resplit();
+    dirty = false;
     let next = deadlineS;
     for (let i = 0; i < n; i++) {
       if (state[i] === WAITING) {
@@ -195,11 +306,26 @@ export function reassignedUploadTimeline(uploads: readonly SharedUpload[], opts:
       }
       if (state[i] !== ACTIVE) continue;
       const u = uploads[i]!;
-      const b = sumW > 0 ? (B * u.weight) / sumW : 0;
-      const r = rateWithOutageBps(b, u.txPowerW, u.largeScaleGain * u.fading.gainOfBlock(block[i]!), N0, outage);
+      const b = bw[i]!;
+      let r = 0;
+      if (b > 0) {
+        if (Number.isNaN(waitS[i]!)) {
+          waitS[i] = t - u.startS;
+          firstBw[i] = b;
+        }
+        if (b !== budgetBw[i]) {
+          // Power and interference change only with the share: recompute them when it changes.
+          const p = u.powerAt ? u.powerAt(b) : u.txPowerW;
+          const interference = u.interferenceAt ? u.interferenceAt(b) : 0;
+          power[i] = p;
+          meanSinr[i] = (p * u.largeScaleGain) / (N0 * b + interference);
+          budgetBw[i] = b;
+        }
+        r = b * blockSpectralEfficiency(link, meanSinr[i]! * u.fading.gainOfBlock(block[i]!), outage);
+      }
       rate[i] = r;
       if (r <= 0 && lastOutageBlock[i] !== block[i]) {
-        outageBlocks[i]!++;
+        if (b > 0) outageBlocks[i]!++;
         lastOutageBlock[i] = block[i]!;
       }
       next = Math.min(next, blockEnd[i]!);
@@ -221,12 +347,20 @@ export function reassignedUploadTimeline(uploads: readonly SharedUpload[], opts:
           state[i] = DONE;
           endS[i] = finish <= next ? finish : next;
           airtime[i]! += endS[i]! - t;
+          energy[i]! += power[i]! * (endS[i]! - t);
           remaining[i] = 0;
           undone--;
+          dirty = true;
+          if (fixed && prb && queue.length > 0) {
+            // Its PRBs go to the first client waiting for one.
+            const j = queue.shift()!;
+            bw[j] = Math.min(bw[i]!, caps[j]!);
+          }
           continue;
         }
         remaining[i]! -= r * dt;
         airtime[i]! += dt;
+        energy[i]! += power[i]! * dt;
       }
       if (next >= blockEnd[i]!) {
         const f = uploads[i]!.fading;
@@ -243,11 +377,22 @@ export function reassignedUploadTimeline(uploads: readonly SharedUpload[], opts:
   return uploads.map((u, i) => {
     const complete = state[i] === DONE;
     const delivered = u.bits - remaining[i]!;
+    const wait = Number.isNaN(waitS[i]!) ? 0 : waitS[i]!;
+    const common = { firstBandwidthHz: firstBw[i]!, waitS: wait, airtimeS: airtime[i]!, energyJ: energy[i]!, blocks: blocks[i]!, outageBlocks: outageBlocks[i]! };
     if (complete) {
       const durationS = endS[i]! - u.startS;
-      return { complete, stop: 'done', startS: u.startS, endS: endS[i]!, durationS, airtimeS: airtime[i]!, deliveredBits: u.bits, meanRateBps: durationS > 0 ? u.bits / durationS : 0, blocks: blocks[i]!, outageBlocks: outageBlocks[i]! };
+      return { complete, stop: 'done', startS: u.startS, endS: endS[i]!, durationS, deliveredBits: u.bits, meanRateBps: durationS > 0 ? u.bits / durationS : 0, ...common };
     }
     const elapsed = Math.min(t, deadlineS) - u.startS;
-    return { complete, stop, startS: u.startS, endS: Infinity, durationS: Infinity, airtimeS: airtime[i]!, deliveredBits: delivered, meanRateBps: elapsed > 0 && Number.isFinite(elapsed) ? delivered / elapsed : 0, blocks: blocks[i]!, outageBlocks: outageBlocks[i]! };
+    const why = state[i] === NOLINK ? 'no-link' : stop;
+    return { complete, stop: why, startS: u.startS, endS: Infinity, durationS: Infinity, deliveredBits: delivered, meanRateBps: elapsed > 0 && Number.isFinite(elapsed) ? delivered / elapsed : 0, ...common };
   });
+}
+
+/**
+ * Finish times of all uploads of a round when bandwidth freed by finished clients is re-split
+ * (`sharedUploadTimeline` in `reassign` mode).
+ */
+export function reassignedUploadTimeline(uploads: readonly SharedUpload[], opts: ReassignOptions): SharedUploadResult[] {
+  return sharedUploadTimeline(uploads, { ...opts, mode: 'reassign' });
 }

@@ -3,13 +3,12 @@
  *
  * Time is cut into blocks on the ABSOLUTE grid [k Tc, (k+1) Tc), k = floor(t / Tc), so every
  * client's blocks line up and a block's gain does not depend on when an upload started. A client
- * owns one `FadingProcess` per link direction, queried at non-decreasing times (the simulation's
- * clock only moves forward). Because blocks are i.i.d., the gain of a block visited for the first
- * time is simply the next draw of the client's own stream: blocks that were skipped (the client was
- * computing, or idle) are never drawn. This keeps 1,000 clients x 100 rounds cheap (no draws for
- * idle time) and deterministic (same seed and same visited blocks give the same gains); the price
- * is that a block's gain depends on which earlier blocks the client visited, which is harmless
- * because they are independent and identically distributed.
+ * owns one `FadingProcess` per link direction. The gain of block k is a pure function of
+ * (the client's stream key, k): its uniforms come from a counter-based hash (`blockUniform`), so
+ * blocks can be queried in any order, skipped blocks cost nothing, and a transfer that scans far
+ * ahead (a hopeless link stopped by the block guard, or an async upload re-timed when another one
+ * joins the band) leaves nothing behind that later queries could contradict. This keeps 1,000
+ * clients x 100 rounds cheap (no draws for idle time) and deterministic (same seed, same gains).
  *
  * Models (power gain |h|^2, normalised to mean 1 so the large-scale gain is the mean SNR):
  * - Rayleigh: h ~ CN(0, 1), |h|^2 ~ Exp(1) (Tse & Viswanath, "Fundamentals of Wireless
@@ -29,9 +28,9 @@ export interface FadingProcess {
   blockStartS(k: number): number;
   /** End of block k in s (Infinity for a static channel). */
   blockEndS(k: number): number;
-  /** Power gain of block k. Block indices must be non-decreasing across calls. */
+  /** Power gain of block k (any query order; the same k always gives the same gain). */
   gainOfBlock(k: number): number;
-  /** Power gain at `timeS` (= gainOfBlock(blockIndex(timeS))); times must be non-decreasing. */
+  /** Power gain at `timeS` (= gainOfBlock(blockIndex(timeS))). */
   gainAt(timeS: number): number;
 }
 
@@ -54,28 +53,49 @@ abstract class BlockGrid {
   }
 }
 
-/** i.i.d. block fading: block gains are successive draws of `draw` (one call per visited block). */
+/**
+ * 32-bit PCG hash (the "pcg" hash of Jarzynski & Olano, "Hash Functions for GPU Rendering",
+ * JCGT 9(3), 2020, Sec. 2 and Table 2: the best quality/speed trade-off of the 32-bit hashes
+ * they test); multi-dimensional input is hashed by nesting, h(x + h(y + h(z))), as they recommend.
+ */
+export function pcgHash32(input: number): number {
+  const state = (Math.imul(input >>> 0, 747796405) + 2891336453) >>> 0;
+  const word = Math.imul(((state >>> ((state >>> 28) + 4)) ^ state) >>> 0, 277803737) >>> 0;
+  return ((word >>> 22) ^ word) >>> 0;
+}
+
+const TWO_POW_32 = 4294967296;
+
+/**
+ * Uniform in (0, 1) for (stream key, block k, dimension d): the counter-based draw behind block
+ * gains. k may exceed 2^32 (it is split into two 32-bit words).
+ */
+export function blockUniform(key: number, k: number, d: number): number {
+  const lo = k >>> 0 === k ? k : ((k % TWO_POW_32) + TWO_POW_32) % TWO_POW_32;
+  const hi = Math.floor(k / TWO_POW_32) >>> 0;
+  const h = pcgHash32((key + pcgHash32((lo + pcgHash32((hi * 4 + d) >>> 0)) >>> 0)) >>> 0);
+  return (h + 0.5) / TWO_POW_32;
+}
+
+/**
+ * i.i.d. block fading: the gain of block k is `gain(k)`, a pure function of k (any query order).
+ * The last block's gain is cached (consecutive queries of one block are the hot case).
+ */
 export class BlockFading extends BlockGrid implements FadingProcess {
-  private block = -Infinity;
+  private block = Number.NaN;
   private gain = Number.NaN;
 
   constructor(
     coherenceTimeS: number,
-    private readonly draw: () => number,
+    private readonly gainOf: (k: number) => number,
   ) {
     super(coherenceTimeS);
   }
 
   gainOfBlock(k: number): number {
     if (k === this.block) return this.gain;
-    if (k < this.block) {
-      throw new RangeError(
-        `fading process queried backwards in time (block ${k} after block ${this.block}); ` +
-          'query each client at non-decreasing times',
-      );
-    }
     this.block = k;
-    this.gain = this.draw();
+    this.gain = this.gainOf(k);
     return this.gain;
   }
 }
@@ -124,22 +144,45 @@ export function ricianGain(stream: RandomStream, k: number): number {
   return re * re + im * im;
 }
 
+/** Rayleigh power gain of block k: |h|^2 = -ln U ~ Exp(1) (inverse transform). */
+export function rayleighBlockGain(key: number, k: number): number {
+  return -Math.log(blockUniform(key, k, 0));
+}
+
+/**
+ * Rician power gain of block k, mean 1: h = sqrt(K/(K+1)) + sqrt(1/(2(K+1))) (Z1 + i Z2), with the
+ * standard normals Z1, Z2 from one Box-Muller pair (Box & Muller, Ann. Math. Stat. 1958).
+ */
+export function ricianBlockGain(key: number, k: number, kFactorLinear: number): number {
+  const r = Math.sqrt(-2 * Math.log(blockUniform(key, k, 1)));
+  const theta = 2 * Math.PI * blockUniform(key, k, 2);
+  const los = Math.sqrt(kFactorLinear / (kFactorLinear + 1));
+  const s = Math.sqrt(1 / (2 * (kFactorLinear + 1)));
+  const re = los + s * r * Math.cos(theta);
+  const im = s * r * Math.sin(theta);
+  return re * re + im * im;
+}
+
 export type FadingSpec =
   | { model: 'none' }
   | { model: 'rayleigh'; coherenceTimeS: number }
   | { model: 'rician'; coherenceTimeS: number; kFactorLinear: number };
 
-/** A fading process for one client and link, drawing from `stream` (that client's own stream). */
+/**
+ * A fading process for one client and link. Its block gains are keyed by the seed of `stream`
+ * (that client's own named stream), so they never depend on other clients or on query order.
+ */
 export function makeFadingProcess(spec: FadingSpec, stream: RandomStream): FadingProcess {
+  const key = stream.seedValue >>> 0;
   switch (spec.model) {
     case 'none':
       return new NoFading();
     case 'rayleigh':
-      return new BlockFading(spec.coherenceTimeS, () => stream.exponential(1));
+      return new BlockFading(spec.coherenceTimeS, (k) => rayleighBlockGain(key, k));
     case 'rician': {
-      const k = spec.kFactorLinear;
-      if (!(k >= 0)) throw new RangeError(`Rician K-factor must be >= 0, got ${k}`);
-      return new BlockFading(spec.coherenceTimeS, () => ricianGain(stream, k));
+      const kf = spec.kFactorLinear;
+      if (!(kf >= 0)) throw new RangeError(`Rician K-factor must be >= 0, got ${kf}`);
+      return new BlockFading(spec.coherenceTimeS, (k) => ricianBlockGain(key, k, kf));
     }
   }
 }

@@ -1,18 +1,25 @@
 /**
- * Transfers that span fading blocks. Within block k the rate is constant, r_k = b log2(1 + p G h_k
- * / (N0 b)) (0 if the block is in outage), so the bits delivered by time t are the integral of a
- * piecewise-constant rate; the transfer ends at the EXACT instant that integral reaches the payload:
- * in the last block, t_end = t_k + remaining / r_k. Nothing is rounded to block boundaries.
+ * Transfers that span fading blocks. Within block k the rate is constant, r_k = b SE(p G h_k /
+ * (N0 b + I)) with SE the link abstraction (Shannon: log2(1 + SINR); 0 if the block is in outage),
+ * so the bits delivered by time t are the integral of a piecewise-constant rate; the transfer ends
+ * at the EXACT instant that integral reaches the payload: in the last block, t_end = t_k +
+ * remaining / r_k. Nothing is rounded to block boundaries.
+ *
+ * A link that cannot deliver its payload within `NO_LINK_HORIZON_S` even on the most favourable
+ * bound (`linkRateUpperBoundBps`) is declared `no-link` up front, without scanning its blocks.
  */
 import type { FadingProcess } from './fading.js';
-import { rateWithOutageBps } from './rate.js';
+import { blockSpectralEfficiency, shannonLink, type LinkAbstraction } from './link-abstraction.js';
 
 /** Outcome of one transfer (upload, unicast download or broadcast). */
 export interface TransferResult {
   /** All bits were sent before the deadline. */
   complete: boolean;
-  /** Why the transfer stopped: finished, hit the deadline, or hit the block-count guard. */
-  stop: 'done' | 'deadline' | 'block-limit';
+  /**
+   * Why the transfer stopped: finished, hit the deadline, hit the block-count guard, or was known
+   * not to be able to finish (`no-link`: see `linkRateUpperBoundBps`).
+   */
+  stop: 'done' | 'deadline' | 'block-limit' | 'no-link';
   startS: number;
   /** Exact instant the last bit is sent; Infinity when incomplete. */
   endS: number;
@@ -28,13 +35,15 @@ export interface TransferResult {
   blocks: number;
   /** Visited blocks (or block segments) with zero rate. */
   outageBlocks: number;
+  /** Transmit energy of the sender, J (power x airtime; 0 for the base station's transfers). */
+  energyJ: number;
 }
 
 /** A piecewise-constant rate on a block grid (a fading process seen through a rate formula). */
 export interface BlockRate {
   blockIndex(timeS: number): number;
   blockEndS(k: number): number;
-  /** Rate in bit/s in block k; k is non-decreasing across calls. */
+  /** Rate in bit/s in block k. */
   rateOfBlockBps(k: number): number;
 }
 
@@ -49,6 +58,51 @@ export interface TransferLimits {
 }
 
 export const DEFAULT_MAX_BLOCKS = 1e8;
+
+/**
+ * A transfer expected to take longer than this cannot be completed: 1e6 s (11.6 days, the block
+ * guard at 10 ms blocks). Used by `isHopeless`.
+ */
+export const NO_LINK_HORIZON_S = 1e6;
+
+/**
+ * An upper bound on the mean rate a link can carry on a share of at most `maxBandwidthHz`, with
+ * c = P_max G / N0 (Hz) the receive SNR-bandwidth product at full power (interference only lowers
+ * it). With X the block power gain (E X = 1, E X^2 <= 2 for Rayleigh and Rician fading, 1 without
+ * fading) and m > 0 the lowest SINR that carries anything (the link's `minSnr` or the outage
+ * threshold), Chebyshev's P(X >= x) <= E X^2 / x^2 bounds the share of blocks that carry
+ * anything. On a share b (mean SINR s = c / b):
+ *   finite SE_max:  r(b) <= b SE_max min(1, 2 s^2 / m^2), whose largest value over b <= B is
+ *                   SE_max min(B, sqrt(2) c / m);
+ *   Shannon:        r(b) <= b log2(1 + s) (Jensen), increasing in b, so <= B log2(1 + c / B); and,
+ *                   as log2(1 + x) / x falls, log2(1 + x) <= x log2(1 + m) / m for x >= m, so
+ *                   r(b) <= b (log2(1 + m) / m) E[s X 1{s X >= m}] <= 2 c^2 log2(1 + m) / (b m^2),
+ *                   falling in b; the two cross below b = c / m, where the second is
+ *                   2 c log2(1 + m) / m.
+ */
+export function linkRateUpperBoundBps(maxBandwidthHz: number, snrBandwidthHz: number, link: LinkAbstraction, cutSnr = 0): number {
+  const B = maxBandwidthHz;
+  const c = snrBandwidthHz;
+  if (!(B > 0) || !(c > 0)) return 0;
+  const m = Math.max(link.minSnr, cutSnr);
+  if (Number.isFinite(link.maxSpectralEfficiency)) {
+    const se = link.maxSpectralEfficiency;
+    return m > 0 ? se * Math.min(B, (Math.SQRT2 * c) / m) : se * B;
+  }
+  const jensen = B * Math.log2(1 + c / B);
+  if (!(m > 0) || c / m > B) return jensen;
+  return Math.min(jensen, (2 * c * Math.log2(1 + m)) / m);
+}
+
+/** True when `bits` cannot be sent within `NO_LINK_HORIZON_S` even at `linkRateUpperBoundBps`. */
+export function isHopeless(bits: number, rateUpperBoundBps: number, horizonS = NO_LINK_HORIZON_S): boolean {
+  return bits > 0 && !(bits / rateUpperBoundBps <= horizonS);
+}
+
+/** The result of a transfer declared `no-link` before it started. */
+export function noLinkResult(startS: number): TransferResult {
+  return { complete: false, stop: 'no-link', startS, endS: Infinity, durationS: Infinity, airtimeS: 0, deliveredBits: 0, meanRateBps: 0, blocks: 0, outageBlocks: 0, energyJ: 0 };
+}
 
 function incomplete(
   stop: 'deadline' | 'block-limit',
@@ -71,6 +125,7 @@ function incomplete(
     meanRateBps: elapsed > 0 && Number.isFinite(elapsed) ? deliveredBits / elapsed : 0,
     blocks,
     outageBlocks,
+    energyJ: 0,
   };
 }
 
@@ -85,7 +140,7 @@ export function transferOverBlocks(
   const maxBlocks = limits.maxBlocks ?? DEFAULT_MAX_BLOCKS;
   if (!(bits >= 0)) throw new RangeError(`payload must be >= 0 bits, got ${bits}`);
   if (bits === 0) {
-    return { complete: true, stop: 'done', startS, endS: startS, durationS: 0, airtimeS: 0, deliveredBits: 0, meanRateBps: 0, blocks: 0, outageBlocks: 0 };
+    return { complete: true, stop: 'done', startS, endS: startS, durationS: 0, airtimeS: 0, deliveredBits: 0, meanRateBps: 0, blocks: 0, outageBlocks: 0, energyJ: 0 };
   }
   if (deadlineS <= startS) return incomplete('deadline', startS, startS, 0, 0, 0, 0);
   let k = source.blockIndex(startS);
@@ -109,7 +164,7 @@ export function transferOverBlocks(
       if (finishS <= end) {
         airtimeS += finishS - t;
         const durationS = finishS - startS;
-        return { complete: true, stop: 'done', startS, endS: finishS, durationS, airtimeS, deliveredBits: bits, meanRateBps: bits / durationS, blocks, outageBlocks };
+        return { complete: true, stop: 'done', startS, endS: finishS, durationS, airtimeS, deliveredBits: bits, meanRateBps: bits / durationS, blocks, outageBlocks, energyJ: 0 };
       }
       remaining -= rate * (end - t);
       airtimeS += end - t;
@@ -134,34 +189,43 @@ export interface LinkTransfer extends TransferLimits {
   /** Path loss x shadowing, linear (the mean channel power gain). */
   largeScaleGain: number;
   fading: FadingProcess;
-  /** Blocks with SNR below this (linear) carry nothing; default 0 (no outage). */
+  /** Blocks with SINR below this (linear) carry nothing; default 0 (no outage). */
   outageSnrLinear?: number;
+  /** Interference power at the receiver over the share, W; default 0. */
+  interferenceW?: number;
+  /** Link abstraction; default Shannon. */
+  link?: LinkAbstraction;
 }
 
-/** Block rate of one link: r_k = b log2(1 + p G h_k / (N0 b)), 0 below the outage SNR. */
+/** Mean SINR of a link over its share: p G / (N0 b + I). */
+export function meanSinr(link: Pick<LinkTransfer, 'bandwidthHz' | 'txPowerW' | 'noisePsdWPerHz' | 'largeScaleGain' | 'interferenceW'>): number {
+  return (link.txPowerW * link.largeScaleGain) / (link.noisePsdWPerHz * link.bandwidthHz + (link.interferenceW ?? 0));
+}
+
+/** Block rate of one link: r_k = b SE(s0 h_k), s0 = p G / (N0 b + I), 0 below the outage SINR. */
 export function linkBlockRate(link: Omit<LinkTransfer, 'startS' | 'bits'>): BlockRate {
-  const { bandwidthHz, txPowerW, noisePsdWPerHz, largeScaleGain, fading } = link;
+  const { bandwidthHz, fading } = link;
   const outage = link.outageSnrLinear ?? 0;
+  const model = link.link ?? shannonLink;
   if (!(bandwidthHz > 0)) return { blockIndex: (t) => fading.blockIndex(t), blockEndS: (k) => fading.blockEndS(k), rateOfBlockBps: () => 0 };
-  // Hot loop (one call per fading block): the mean SNR p G / (N0 b) is fixed for the transfer, so
-  // block k's rate is b log2(1 + snr0 h_k), and the block is in outage iff snr0 h_k < threshold.
-  const snr0 = (txPowerW * largeScaleGain) / (noisePsdWPerHz * bandwidthHz);
+  // Hot loop (one call per fading block): the mean SINR is fixed for the transfer, so block k's
+  // rate is b SE(snr0 h_k), and the block is in outage iff snr0 h_k < threshold.
+  const snr0 = meanSinr(link);
   return {
     blockIndex: (t) => fading.blockIndex(t),
     blockEndS: (k) => fading.blockEndS(k),
-    rateOfBlockBps: (k) => {
-      const snr = snr0 * fading.gainOfBlock(k);
-      return snr < outage ? 0 : bandwidthHz * Math.log2(1 + snr);
-    },
+    rateOfBlockBps: (k) => bandwidthHz * blockSpectralEfficiency(model, snr0 * fading.gainOfBlock(k), outage),
   };
 }
 
 /**
  * Upload of `bits` by one client over its fading process, at a fixed bandwidth share. Returns the
- * exact instant the last bit is sent (see `TransferResult`).
+ * exact instant the last bit is sent (see `TransferResult`); energy = p x airtime.
  */
 export function uploadTimeline(link: LinkTransfer): TransferResult {
-  return transferOverBlocks(linkBlockRate(link), link.startS, link.bits, link);
+  const r = transferOverBlocks(linkBlockRate(link), link.startS, link.bits, link);
+  r.energyJ = link.txPowerW * r.airtimeS;
+  return r;
 }
 
 /** Unicast download to one client (base station power and share, the client's downlink fading). */
@@ -177,10 +241,12 @@ export interface BroadcastReceiver {
 
 /**
  * Broadcast of one payload to several receivers over the whole downlink band: a common-message
- * multicast must be decodable by every receiver, so block k carries min_i r_i,k (the rate of the
- * worst receiver in that block; Tse & Viswanath Sec. 6.1 / single-rate multicast). All receivers
- * must share one coherence time (blocks aligned on the absolute grid). Returns one result, common
- * to all receivers.
+ * multicast must be decodable by every receiver, so with `coding: per-block` (default) block k
+ * carries min_i r_i,k (the rate of the worst receiver in that block; Tse & Viswanath Sec. 6.1 /
+ * single-rate multicast). All receivers must share one coherence time (blocks aligned on the
+ * absolute grid). With `coding: across-blocks` one code word spans many blocks, so the broadcast
+ * runs at the worst receiver's ergodic rate min_i B E[SE(s_i X)] from start to end (`ergodicBps`
+ * supplies each receiver's ergodic rate). Returns one result, common to all receivers.
  */
 export function broadcastTimeline(
   params: TransferLimits & {
@@ -191,24 +257,37 @@ export function broadcastTimeline(
     noisePsdWPerHz: number;
     receivers: readonly BroadcastReceiver[];
     outageSnrLinear?: number;
+    link?: LinkAbstraction;
+    coding?: 'per-block' | 'across-blocks';
+    /** across-blocks: the ergodic rate (bit/s) of a receiver with this large-scale gain. */
+    ergodicBps?: (largeScaleGain: number) => number;
   },
 ): TransferResult {
   const { receivers, bandwidthHz, txPowerW, noisePsdWPerHz } = params;
   if (receivers.length === 0) throw new RangeError('a broadcast needs at least one receiver');
   const grid = receivers[0]!.fading;
+  const outage = params.outageSnrLinear ?? 0;
+  const model = params.link ?? shannonLink;
+  if (params.coding === 'across-blocks') {
+    if (!params.ergodicBps) throw new RangeError('across-blocks broadcast coding needs the receivers\' ergodic rate');
+    let rate = Infinity;
+    for (const r of receivers) rate = Math.min(rate, params.ergodicBps(r.largeScaleGain));
+    const constant: BlockRate = { blockIndex: () => 0, blockEndS: () => Infinity, rateOfBlockBps: () => rate };
+    return transferOverBlocks(constant, params.startS, params.bits, params);
+  }
   for (const r of receivers) {
     if (r.fading.coherenceTimeS !== grid.coherenceTimeS) {
       throw new RangeError('broadcast receivers must share one coherence time');
     }
   }
-  const outage = params.outageSnrLinear ?? 0;
+  const snrPerGain = txPowerW / (noisePsdWPerHz * bandwidthHz);
   const source: BlockRate = {
     blockIndex: (t) => grid.blockIndex(t),
     blockEndS: (k) => grid.blockEndS(k),
     rateOfBlockBps: (k) => {
       let worst = Infinity;
       for (const r of receivers) worst = Math.min(worst, r.largeScaleGain * r.fading.gainOfBlock(k));
-      return rateWithOutageBps(bandwidthHz, txPowerW, worst, noisePsdWPerHz, outage);
+      return bandwidthHz > 0 ? bandwidthHz * blockSpectralEfficiency(model, snrPerGain * worst, outage) : 0;
     },
   };
   return transferOverBlocks(source, params.startS, params.bits, params);

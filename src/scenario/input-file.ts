@@ -11,7 +11,7 @@ export class InputFileError extends Error {
   override readonly name = 'InputFileError';
   constructor(
     readonly file: string,
-    /** Why, without the file name: "cannot read the file (ENOENT)", "is a folder, not a file", ... */
+    /** Why, without the file name: "cannot read the device file (ENOENT)", "is a folder, not a file", ... */
     readonly reason: string,
   ) {
     super(`${file}: ${reason}`);
@@ -34,7 +34,7 @@ export function openRegularFile(path: string, what: string): number {
     fd = openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new InputFileError(path, `cannot read the file (${code})`);
+    throw new InputFileError(path, `cannot read the ${what} (${code})`);
   }
   try {
     const st = fstatSync(fd);

@@ -35,6 +35,11 @@ export const LIMITS = {
   /** Rounds of a scenario. */
   rounds: 100_000,
   /**
+   * Replications of a scenario (`replications:`): each is a whole run, and all of them are held in
+   * memory for the summary over them (their client rows count against clientRows together).
+   */
+  replications: 1_000,
+  /**
    * Client rows of a run: methods x rounds x clients (sync/deadline) or methods x rounds x buffer
    * (async), each one row of clients.csv held in memory (~1 kB each with the CSV text).
    */
@@ -82,6 +87,7 @@ export const QUANTITY_RANGES: Record<QuantityKind, { minPositive: number; max: n
   bytes: { minPositive: 0, max: 1e18, note: '1 EB' },
   bits: { minPositive: 0, max: 8e18, note: '1 EB' },
   bitRate: { minPositive: 1e-3, max: 1e15, note: '1 Pb/s' },
+  byteRate: { minPositive: 1e-3, max: 1e15, note: '1 PB/s (HBM3 is ~3e12 B/s)' },
   flops: { minPositive: 0, max: 1e30, note: '1e30 FLOP' },
   flopRate: { minPositive: 1, max: 1e21, note: '1 ZFLOP/s' },
   power: { minPositive: 1e-20, max: 1e6, note: '-170 dBm to 1 MW' },
@@ -102,4 +108,11 @@ export function formatLimit(n: number): string {
 /** An input asks for more than LIMITS allows: exit 2, like any bad input. */
 export class LimitError extends Error {
   override readonly name = 'LimitError';
+  constructor(
+    message: string,
+    /** The scenario field the limit is about, when there is one (for the exit-2 message). */
+    readonly path: (string | number)[] = [],
+  ) {
+    super(message);
+  }
 }

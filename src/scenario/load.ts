@@ -14,6 +14,8 @@ import { workChecks } from './work.js';
 import { buildPopulation, PopulationError } from '../devices/population.js';
 import { checkDataFiles } from '../training/data/config.js';
 import { DataError } from '../training/data/errors.js';
+import { stopProblems } from '../simulation/stop.js';
+import { calibrationProblems } from '../calibration/checks.js';
 
 export interface LoadedScenario {
   scenario: Scenario;
@@ -179,7 +181,9 @@ export function validateScenario(
     }
     parts = validSections(raw as Record<string, unknown>);
   }
-  problems.push(...crossChecks(parts), ...inputChecks(parts, opts.baseDir));
+  // Top-level sections with a schema problem: checks that read them are left out (no noise from a section that is only badly written).
+  const invalid = new Set(problems.map((p) => p.path[0]).filter((k): k is string => typeof k === 'string'));
+  problems.push(...crossChecks(parts, invalid), ...inputChecks(parts, opts.baseDir));
   if (problems.length > 0) {
     const seen = new Set<string>();
     const unique = problems.filter((p) => {
@@ -202,7 +206,7 @@ function validSections(raw: Record<string, unknown>): Partial<Scenario> {
 }
 
 /** Checks that span fields (zod checks one field at a time); each runs when the sections it needs are valid. */
-function crossChecks(s: Partial<Scenario>): FieldProblem[] {
+function crossChecks(s: Partial<Scenario>, invalid: ReadonlySet<string> = new Set()): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const methods = s.methods ?? [];
   for (const [i, m] of methods.entries()) {
@@ -232,6 +236,10 @@ function crossChecks(s: Partial<Scenario>): FieldProblem[] {
   if (s.round?.mode === 'deadline' && s.round.deadline === undefined) {
     problems.push({ path: ['round', 'deadline'], message: 'missing required field (expected a time, e.g. "30 s", for mode deadline)' });
   }
+  // The stop rules and calibration read these sections: only when every one of them is valid.
+  if (s.methods && !['rounds', 'maxSimTime', 'stop', 'methods', 'training'].some((k) => invalid.has(k))) {
+    problems.push(...stopProblems(s as Scenario), ...calibrationProblems(s as Scenario));
+  }
   return problems;
 }
 
@@ -252,7 +260,7 @@ function inputChecks(s: Partial<Scenario>, baseDir: string | undefined): FieldPr
     }
   }
   problems.push(...workChecks(s, clients));
-  if (s.training && baseDir !== undefined) {
+  if (s.training?.source === 'proxy' && baseDir !== undefined) {
     try {
       checkDataFiles(s.training.data, baseDir);
     } catch (e) {

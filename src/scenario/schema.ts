@@ -9,9 +9,12 @@ import { LIMITS } from './limits.js';
 import { parseQuantity } from './units.js';
 import { clientsSchema } from '../devices/config.js';
 import { wirelessNetworkSchema } from '../radio/config.js';
-import { trainingSchema } from '../training/config.js';
+import { trainingSectionSchema } from '../training/config.js';
 import { modelSchema, type TimingModel } from '../costs/schema.js';
 import { getMethod, METHOD_IDS, type MethodId } from '../methods/registry.js';
+import { scenarioNameSchema } from './name.js';
+import { stopSchema, type StopSpec } from '../simulation/stop.js';
+import { compareSchema } from '../compare/config.js';
 
 /** Fixed-rate links: no radio, each client has a constant uplink and downlink rate. */
 export const fixedNetworkSchema = z
@@ -91,6 +94,8 @@ export interface MethodEntry {
   label: string;
   /** The method's params, validated by its own schema, defaults filled. */
   params: Record<string, unknown>;
+  /** This method's own stop rules (override the scenario's `stop`, field by field). */
+  stop?: StopSpec;
 }
 
 /** A method entry: a bare id, or `{ id, label?, ...params }` checked against the method's schema. */
@@ -99,19 +104,23 @@ export const methodEntrySchema = delegate<MethodEntry>((v) => {
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
     return `expected a method id or { id: ..., label?: ..., ...params }, found ${Array.isArray(entry) ? 'a list' : String(entry)}`;
   }
-  const { id, label, ...params } = entry as { id?: unknown; label?: unknown };
+  const { id, label } = entry as { id?: unknown; label?: unknown };
   if (typeof id !== 'string') return `missing "id" (one of ${METHOD_IDS.join(', ')})`;
   if (!(METHOD_IDS as string[]).includes(id)) return `expected a method id (one of ${METHOD_IDS.join(', ')}), found "${id}"`;
   if (label !== undefined && typeof label !== 'string') return `label: expected a string, found ${typeof label}`;
   const strip = (x: unknown) => {
-    const { id: _id, label: _label, ...rest } = (typeof x === 'string' ? { id: x } : x) as Record<string, unknown>;
+    const { id: _id, label: _label, stop: _stop, ...rest } = (typeof x === 'string' ? { id: x } : x) as Record<string, unknown>;
     return rest;
   };
-  return z.preprocess(strip, getMethod(id).paramsSchema).transform((p: unknown) => ({
-    id: id as MethodId,
-    label: (label as string | undefined) ?? id,
-    params: p as Record<string, unknown>,
-  })).pipe(z.custom<MethodEntry>()) as unknown as z.ZodType<MethodEntry>;
+  // `stop` sits beside the method's own params but is checked by the stop-rule schema.
+  // (zod merges the two objects of an intersection; no method has a param named `stop`.)
+  const stopOf = (x: unknown) => (typeof x === 'object' && x !== null && 'stop' in x ? { stop: (x as { stop?: unknown }).stop } : {});
+  return z
+    .intersection(z.preprocess(strip, getMethod(id).paramsSchema), z.preprocess(stopOf, z.object({ stop: stopSchema.optional() })))
+    .transform((merged: Record<string, unknown>) => {
+      const { stop, ...params } = merged as { stop?: StopSpec } & Record<string, unknown>;
+      return { id: id as MethodId, label: (label as string | undefined) ?? id, params, ...(stop ? { stop } : {}) };
+    }).pipe(z.custom<MethodEntry>()) as unknown as z.ZodType<MethodEntry>;
 });
 
 export const roundSchema = z
@@ -131,24 +140,31 @@ export const roundSchema = z
 
 export const scenarioSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected a name of letters, digits, ".", "_" or "-"'),
+    name: scenarioNameSchema,
     description: z.string().default(''),
     seed: z.number().int().min(0),
-    rounds: boundedCount(LIMITS.rounds, 'rounds'),
+    /** Older spelling of `stop.rounds`. */
+    rounds: boundedCount(LIMITS.rounds, 'rounds').optional(),
     clients: clientsSchema,
     network: networkSchema,
     model: modelSectionSchema,
     methods: z.array(methodEntrySchema).min(1),
     round: roundSchema,
-    /** Real federated training of the tfjs proxy (losses); absent: timing only. */
-    training: trainingSchema.optional(),
+    /** Real federated training of the tfjs proxy, or a loss trace (losses); absent: timing only. */
+    training: trainingSectionSchema.optional(),
     /**
      * Default grid for `airtune sweep` when no --set is given: a dotted path -> its values, e.g.
      * `network.bandwidth: [5 MHz, 10 MHz]`. `airtune run` ignores it.
      */
     sweep: z.record(z.string(), z.array(z.union([z.string(), z.number(), z.boolean()])).min(1)).optional(),
-    /** Stop a method early once this simulated time is exceeded. */
+    /** Older spelling of `stop.simTime`. */
     maxSimTime: positive('time').optional(),
+    /** When each method's run ends (src/simulation/stop.ts); a method entry may override it. */
+    stop: stopSchema.optional(),
+    /** How methods are compared at equal simulated time (src/compare). */
+    compare: compareSchema.optional(),
+    /** Runs of the whole scenario with seeds derived from `seed` (src/compare/replications.ts). */
+    replications: boundedCount(LIMITS.replications, 'replications (each is a whole run held in memory)').default(1),
   })
   .strict();
 

@@ -20,6 +20,7 @@ export const KINDS = {
   bytes: { si: 'B', example: '4 GB' },
   bits: { si: 'bit', example: '1.6 Gb' },
   bitRate: { si: 'bit/s', example: '10 Mb/s' },
+  byteRate: { si: 'B/s', example: '51.2 GB/s' },
   flops: { si: 'FLOP', example: '1.2 TFLOP' },
   flopRate: { si: 'FLOP/s', example: '2.5 TFLOP/s' },
   power: { si: 'W', example: '23 dBm or 0.2 W' },
@@ -38,6 +39,7 @@ const DIMS: Partial<Record<QuantityKind, number[]>> = {
   bytes: [0, 0, 0, 0, 0, 0, 0, 0, 1, 0],
   bits: [0, 0, 0, 0, 0, 0, 0, 0, 1, 0],
   bitRate: [0, 0, -1, 0, 0, 0, 0, 0, 1, 0],
+  byteRate: [0, 0, -1, 0, 0, 0, 0, 0, 1, 0],
   flops: [0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
   flopRate: [0, 0, -1, 0, 0, 0, 0, 0, 0, 1],
   power: [1, 2, -3, 0, 0, 0, 0, 0, 0, 0],
@@ -117,7 +119,7 @@ export function formatQuantity(value: number, kind: QuantityKind): string {
   return unit === '' ? sci(value) : `${sci(value)} ${unit}`;
 }
 
-/** Parse `input` as a quantity of `kind` and return its value in SI (bytes for `bytes`). */
+/** Parse `input` as a quantity of `kind` and return its value in SI (bytes for `bytes`, B/s for `byteRate`). */
 export function parseQuantity(input: unknown, kind: QuantityKind): number {
   return checkQuantityRange(parseUnchecked(input, kind), kind, input);
 }
@@ -162,5 +164,5 @@ function parseUnchecked(input: unknown, kind: QuantityKind): number {
     throw new QuantityError(expectation(kind), `${describe(input)} (a different dimension)`);
   }
   const value = unit.value as number;
-  return kind === 'bytes' ? value / 8 : value;
+  return kind === 'bytes' || kind === 'byteRate' ? value / 8 : value;
 }

@@ -6,6 +6,7 @@ import type { Dist } from '../scenario/fields.js';
 import { sampleDist } from '../scenario/fields.js';
 import { RandomStream } from '../random/index.js';
 import type { ClientRecord } from '../output/records.js';
+import type { Environment, SimEvent } from '../engine/index.js';
 
 /** A transfer request: `bytes` for client `client`, ready to start at `startS`. */
 export interface TransferRequest {
@@ -15,7 +16,10 @@ export interface TransferRequest {
 }
 
 /** Radio details of a transfer, where the link layer has them (null on fixed links). */
-export type ChannelInfo = Pick<ClientRecord, 'distance_m' | 'pathloss_db' | 'shadowing_db' | 'fading_gain' | 'snr_db' | 'bandwidth_hz'>;
+export type ChannelInfo = Pick<
+  ClientRecord,
+  'distance_m' | 'pathloss_db' | 'shadowing_db' | 'fading_gain' | 'snr_db' | 'sinr_db' | 'bandwidth_hz' | 'prbs' | 'wait_s' | 'tx_power_dbm'
+>;
 
 export interface TransferResult {
   client: number;
@@ -28,6 +32,17 @@ export interface TransferResult {
   /** Transmit energy of the client (uploads) or 0 (downloads are the base station's). */
   energyJ: number;
   channel: ChannelInfo;
+  /**
+   * Why an incomplete transfer failed, when the link layer knows: `no-link` (the link cannot
+   * carry it), `no-prb` (it waited for a PRB and never got one). Absent: done, or cut by a deadline.
+   */
+  failure?: 'no-link' | 'no-prb';
+}
+
+/** Uploads that share the band while in flight (async mode), one event per upload. */
+export interface SharedUplinkChannel {
+  /** Start an upload now; the event succeeds with its result when the last bit is sent. */
+  upload(round: number, request: TransferRequest): SimEvent<TransferResult>;
 }
 
 export interface LinkLayer {
@@ -43,6 +58,11 @@ export interface LinkLayer {
    * Results in request order.
    */
   upload(round: number, requests: TransferRequest[], bandwidthHz?: number[], deadlineS?: number): TransferResult[];
+  /**
+   * Optional: a band shared by the uploads in flight (async rounds). Links without it (fixed
+   * rates) give every upload its own rate.
+   */
+  sharedUplink?(env: Environment): SharedUplinkChannel;
 }
 
 export const NO_CHANNEL: ChannelInfo = {
@@ -51,7 +71,11 @@ export const NO_CHANNEL: ChannelInfo = {
   shadowing_db: null,
   fading_gain: null,
   snr_db: null,
+  sinr_db: null,
   bandwidth_hz: null,
+  prbs: null,
+  wait_s: null,
+  tx_power_dbm: null,
 };
 
 /** Transfer time of `bytes` at a constant `rateBps`. */

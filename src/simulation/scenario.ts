@@ -5,6 +5,7 @@
 import { buildPopulation, PopulationError } from '../devices/population.js';
 import { DataError } from '../training/data/errors.js';
 import { ScenarioError } from '../scenario/errors.js';
+import { LimitError } from '../scenario/limits.js';
 import { buildRadio } from '../radio/radio.js';
 import { WirelessLinks } from './wireless.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -12,21 +13,29 @@ import type { LoadedScenario } from '../scenario/load.js';
 import type { ClientRecord, RoundRecord, SummaryRecord } from '../output/records.js';
 import { FixedLinks, type LinkLayer } from './links.js';
 import { runMethod } from './run.js';
-import { summarise } from './summary.js';
+import { summarise, type RoundsModelInfo } from './summary.js';
+import { stopRulesFor, type StopRules } from './stop.js';
 import type { Planner, SimClient } from './types.js';
 import type { MethodEntry } from '../scenario/schema.js';
 import { getMethod } from '../methods/registry.js';
 import { explicitPlanner, methodPlanner } from './planners.js';
 import { jcpbaPlanner } from './jcpba-planner.js';
-import type { JcpbaParams } from '../methods/jcpba.js';
+import { describeRoundsConstants, roundsConstants, type JcpbaParams } from '../methods/jcpba.js';
 import { UsageError } from '../cli/errors.js';
-import { createFederatedTrainer, createTrainingEnvironment } from '../training/federated/trainer.js';
+import { createFederatedTrainer, createTrainingEnvironment, type TrainingEnvironment } from '../training/federated/trainer.js';
 import { proxyParamCount } from '../training/model/params.js';
+import { readLossTrace, traceLossModel, traceRun, TraceFileError, type LossTrace } from '../training/trace.js';
+import { calibrate, calibratedConstants, CalibrationError, describeCalibration, type Calibration } from '../calibration/calibrate.js';
+import { DEFAULT_CACHE_DIR } from '../calibration/cache.js';
 
 export interface RunScenarioOptions {
   /** Run only these method labels/ids. */
   methods?: string[];
-  onRound?: (method: string, round: number) => void;
+  onRound?: (method: string, round: number, simTimeS: number) => void;
+  /** Replication number written in every record (1 unless the scenario is replicated, src/compare/replications.ts). */
+  replication?: number;
+  /** Cache folder of `roundsModel: calibrated` (src/calibration/cache.ts); default output/.cache. */
+  cacheDir?: string;
 }
 
 export interface ScenarioRun {
@@ -41,6 +50,12 @@ export interface ScenarioRun {
   summary: SummaryRecord[];
   timingModel: string;
   eventsProcessed: number;
+  /** Each method's stop rules, by label. */
+  stopRules: Record<string, StopRules>;
+  /** Each JCPBA entry's rounds model and where its constants come from, by label. */
+  roundsModels: Record<string, RoundsModelInfo>;
+  /** Calibrations of `roundsModel: calibrated` entries, by label. */
+  calibrations: Record<string, Calibration>;
 }
 
 /** The scenario's clients (src/devices): drawn from the distributions or read from the device file. */
@@ -54,7 +69,11 @@ export function buildClients(s: Scenario, baseDir = '.'): SimClient[] {
  * errors (exit 2) naming the scenario file and the field that points to them.
  */
 export function asInputError(loaded: LoadedScenario, e: unknown): unknown {
+  // DeviceFileError is a PopulationError: its problems already name clients.file, the row and column.
   if (e instanceof PopulationError) return new ScenarioError(loaded.file, e.problems);
+  if (e instanceof TraceFileError) return new ScenarioError(loaded.file, [{ path: ['training', 'file'], message: e.message }]);
+  // A limit of src/scenario/limits.ts reached while simulating is bad input too (exit 2, also from a worker thread).
+  if (e instanceof LimitError) return new ScenarioError(loaded.file, [{ path: e.path, message: e.message }]);
   if (e instanceof DataError) return new ScenarioError(loaded.file, [{ path: ['training'], message: e.message }]);
   return e;
 }
@@ -65,6 +84,50 @@ export function loadClients(loaded: LoadedScenario): SimClient[] {
     return buildClients(loaded.scenario, loaded.baseDir);
   } catch (e) {
     throw asInputError(loaded, e);
+  }
+}
+
+/** What `loss_model` says for the training proxy. */
+export function proxyLossModel(env: TrainingEnvironment): string {
+  return `tfjs transformer "${env.arch.name}" (${proxyParamCount(env.arch).toLocaleString('en-US')} params, ${env.executor.backend.name} backend)`;
+}
+
+/** The loss trace of a `training: { source: trace }` scenario (null otherwise), file errors as scenario errors. */
+export function loadTrace(loaded: LoadedScenario): LossTrace | null {
+  const t = loaded.scenario.training;
+  if (t?.source !== 'trace') return null;
+  try {
+    return readLossTrace(t.file, loaded.baseDir);
+  } catch (e) {
+    throw asInputError(loaded, e);
+  }
+}
+
+/**
+ * The rounds model of a JCPBA entry: the scenario's constants, the assumed defaults, or
+ * (`roundsModel: calibrated`) a calibration on the training proxy (src/calibration).
+ */
+async function roundsModelOf(
+  loaded: LoadedScenario,
+  m: MethodEntry,
+  rules: StopRules,
+  env: TrainingEnvironment | null,
+  weights: readonly number[],
+  lossModel: string,
+  cacheDir: string,
+): Promise<{ info: RoundsModelInfo; calibration?: Calibration }> {
+  const params = m.params as JcpbaParams;
+  if (params.roundsModel !== 'calibrated') return { info: { ...roundsConstants(params), source: describeRoundsConstants(params) } };
+  const where = ['methods', loaded.scenario.methods.indexOf(m), 'roundsModel'];
+  if (!env || rules.targetTestLoss === undefined) {
+    throw new ScenarioError(loaded.file, [{ path: where, message: 'roundsModel: calibrated trains the proxy to a target: it needs training (source proxy) and a target test loss' }]);
+  }
+  try {
+    const c = await calibrate(env, weights, lossModel, { params, targetTestLoss: rules.targetTestLoss, cacheDir });
+    return { info: { ...calibratedConstants(c), source: describeCalibration(c) }, calibration: c };
+  } catch (e) {
+    if (e instanceof CalibrationError) throw new ScenarioError(loaded.file, [{ path: where, message: `calibration failed: ${e.message}` }]);
+    throw e;
   }
 }
 
@@ -111,14 +174,20 @@ export async function runScenario(loaded: LoadedScenario, opts: RunScenarioOptio
   const methods = selectMethods(s, opts.methods);
   let clients = loadClients(loaded);
   const timingModel = s.model.name;
-  const out: ScenarioRun = { clientCount: clients.length, rounds: [], clients: [], summary: [], timingModel, lossModel: 'none (timing only)', eventsProcessed: 0 };
+  const out: ScenarioRun = {
+    clientCount: clients.length, rounds: [], clients: [], summary: [], timingModel, lossModel: 'none (timing only)', eventsProcessed: 0,
+    stopRules: {}, roundsModels: {}, calibrations: {},
+  };
   // Real training: one environment (data, pool, pretrained base) shared by every method, so all
   // methods start from the same weights and see the same client data.
-  const env = s.training
-    ? await createTrainingEnvironment(s.training, { seed: s.seed, clients: clients.length, baseDir: loaded.baseDir }).catch((e: unknown) => {
+  const training = s.training?.source === 'proxy' ? s.training : undefined;
+  const env = training
+    ? await createTrainingEnvironment(training, { seed: s.seed, clients: clients.length, baseDir: loaded.baseDir }).catch((e: unknown) => {
         throw asInputError(loaded, e);
       })
     : null;
+  const trace = loadTrace(loaded);
+  if (trace) out.lossModel = traceLossModel(trace);
   try {
     if (env) {
       // FedAvg's n_k: aggregation weight = the client's number of training tokens.
@@ -126,33 +195,58 @@ export async function runScenario(loaded: LoadedScenario, opts: RunScenarioOptio
       const b = env.executor.backend;
       // No machine paths here: the same scenario and seed must give the same bytes anywhere.
       out.backend = `tfjs-core ${b.tfjsVersion}, ${b.name} backend${b.name === 'wasm' && b.simd ? ' (SIMD)' : ''}${b.name !== 'node' ? ', tfjs-node not loadable' : ''}`;
-      out.lossModel = `tfjs transformer "${env.arch.name}" (${proxyParamCount(env.arch).toLocaleString('en-US')} params, ${b.name} backend)`;
+      out.lossModel = proxyLossModel(env);
     }
     for (const m of methods) {
-      const trainer = env ? await createFederatedTrainer({ method: { id: m.id, params: m.params }, env }) : null;
+      const schedule = getMethod(m.id).schedule ?? 'parallel';
+      if (schedule === 'sequential' && s.round.mode === 'async') {
+        throw new UsageError(`methods: ${m.label} trains its clients one after another within a cycle, which round.mode: async does not have; use sync or deadline`);
+      }
+      const rules = stopRulesFor(s, m);
+      out.stopRules[m.label] = rules;
+      let entry = m;
+      let roundsModel: RoundsModelInfo | undefined;
+      if (m.id === 'jcpba') {
+        const r = await roundsModelOf(loaded, m, rules, env, clients.map((c) => c.weight), out.lossModel, opts.cacheDir ?? DEFAULT_CACHE_DIR);
+        roundsModel = r.info;
+        out.roundsModels[m.label] = r.info;
+        if (r.calibration) out.calibrations[m.label] = r.calibration;
+        const { source: _source, ...constants } = r.info;
+        entry = { ...m, params: { ...m.params, roundsModel: constants } };
+      }
+      let traced;
+      try {
+        traced = trace ? traceRun(trace, m.label, m.id) : null;
+      } catch (e) {
+        throw asInputError(loaded, e);
+      }
+      const trainer = env ? await createFederatedTrainer({ method: { id: m.id, params: entry.params }, env }) : null;
       try {
         const links = buildLinks(s, clients);
         const result = await runMethod({
           label: m.label,
           seed: s.seed,
-          rounds: s.rounds,
+          stop: traced ? { ...rules, lastRound: traced.lastRound } : rules,
           clients,
           links,
-          planner: buildPlanner(s, m, clients.length, links),
+          planner: buildPlanner(s, entry, clients.length, links),
           protocol: s.round,
+          schedule,
           timingModel,
           lossModel: out.lossModel,
-          trainer: trainer ?? undefined,
-          initialTestLoss: trainer ? await trainer.evaluate() : undefined,
-          maxSimTimeS: s.maxSimTime,
-          onRound: (r) => opts.onRound?.(m.label, r.round),
+          trainer: trainer ?? traced?.trainer,
+          initialTestLoss: trainer ? await trainer.evaluate() : traced?.initialTestLoss,
+          replication: opts.replication,
+          onRound: (r) => opts.onRound?.(m.label, r.round, r.sim_time_s),
+        }).catch((e: unknown) => {
+          throw asInputError(loaded, e);
         });
         // Loops, not push(...rows): a spread of 10^5+ rows overflows the call stack.
         for (const r of result.rounds) out.rounds.push(r);
         for (const r of result.clients) out.clients.push(r);
         out.summary.push(
-          summarise(m.label, m.id, timingModel, out.lossModel, result.rounds, result.clients, s.training?.targetTestLoss ?? null,
-            m.id === 'jcpba' ? (m.params as JcpbaParams).roundsModel : undefined),
+          summarise(m.label, m.id, timingModel, out.lossModel, result.rounds, result.clients, rules.targetTestLoss ?? null,
+            roundsModel, result.stopReason),
         );
         out.eventsProcessed += result.eventsProcessed;
       } finally {

@@ -18,6 +18,8 @@ export interface ClientLoad {
   memoryBytes: number;
   uploadBytes: number;
   downloadBytes: number;
+  /** Bytes moved between device memory and its cores (roofline, src/devices/compute.ts), if known. */
+  memoryTrafficBytes?: number;
   /** Pruning rate (JCPBA), if any. */
   rho?: number;
 }

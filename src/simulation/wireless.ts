@@ -1,14 +1,18 @@
 /**
  * The wireless cell (src/radio) behind the simulation's LinkLayer interface. Downloads follow the
  * cell's downlink mode (broadcast at the worst receiver's rate, or unicast); uploads use the
- * bandwidth the planner chose (JCPBA) or else the cell's bandwidth policy, and run over each
- * client's block-fading uplink to the exact instant the last bit is sent.
+ * bandwidth the planner chose (JCPBA) or else the cell's bandwidth policy, rounded to whole PRBs
+ * when the cell has a numerology, and run over each client's block-fading uplink to the exact
+ * instant the last bit is sent. In async rounds the uploads in flight share the band
+ * (`sharedUplink`).
  */
-import type { Radio } from '../radio/radio.js';
-import type { TransferResult as RadioTransfer } from '../radio/timeline.js';
-import { transmitEnergyJ } from '../radio/energy.js';
+import type { Environment } from '../engine/index.js';
+import type { Radio, RoundTransfer } from '../radio/radio.js';
+import { NO_CHANNEL, type ChannelInfo, type LinkLayer, type SharedUplinkChannel, type TransferRequest, type TransferResult } from './links.js';
+import { SharedUplink } from './shared-uplink.js';
 import type { SimClient } from './types.js';
-import type { ChannelInfo, LinkLayer, TransferRequest, TransferResult } from './links.js';
+
+const wattsToDbm = (w: number): number => 10 * Math.log10(w) + 30;
 
 export class WirelessLinks implements LinkLayer {
   readonly kind = 'wireless';
@@ -18,28 +22,38 @@ export class WirelessLinks implements LinkLayer {
     private readonly clients: readonly SimClient[],
   ) {}
 
-  private channel(client: number, round: number, startS: number, bandwidthHz: number | null): ChannelInfo {
-    const pl = this.radio.pathLossDb(client);
-    const sh = this.radio.shadowingDb(client, round);
+  /** Channel state of an upload: large-scale budget at its first share, fading at its start. */
+  channel(client: number, round: number, startS: number, r: Pick<RoundTransfer, 'firstBandwidthHz' | 'waitS' | 'airtimeS' | 'energyJ'> | null): ChannelInfo {
+    const b = r && r.firstBandwidthHz > 0 ? r.firstBandwidthHz : null;
+    const budget = b === null ? null : this.radio.uplinkBudget(client, round, b);
+    const power = r && r.airtimeS > 0 ? r.energyJ / r.airtimeS : budget?.txPowerW;
+    const num = this.radio.numerology;
     return {
       distance_m: this.clients[client]!.distanceM,
-      pathloss_db: pl,
-      shadowing_db: sh,
+      pathloss_db: this.radio.pathLossDb(client),
+      shadowing_db: this.radio.shadowingDb(client, round),
       // The block gain in force when the transfer starts (the timeline uses the same block).
-      fading_gain: this.radio.fading(client, 'uplink').gainAt(startS),
-      snr_db: bandwidthHz === null ? null : this.radio.snrDb(client, { round, bandwidthHz }),
-      bandwidth_hz: bandwidthHz,
+      fading_gain: Number.isFinite(startS) ? this.radio.fading(client, 'uplink').gainAt(startS) : null,
+      snr_db: budget ? 10 * Math.log10(budget.snr) : null,
+      sinr_db: budget ? 10 * Math.log10(budget.sinr) : null,
+      bandwidth_hz: b,
+      prbs: num && r ? Math.round(r.firstBandwidthHz / num.prbHz) : null,
+      wait_s: r ? r.waitS : null,
+      tx_power_dbm: power !== undefined && power > 0 ? wattsToDbm(power) : null,
     };
   }
 
-  private result(client: number, r: RadioTransfer, txPowerW: number, channel: ChannelInfo): TransferResult {
+  /** The simulation's view of a finished (or failed) upload. */
+  result(client: number, round: number, r: RoundTransfer): TransferResult {
+    const failure = r.complete ? undefined : linkFailure(r, this.radio.numerology !== undefined);
     return {
       client,
       endS: r.endS,
       airtimeS: r.airtimeS,
       rateBps: r.airtimeS > 0 ? r.deliveredBits / r.airtimeS : 0,
-      energyJ: transmitEnergyJ(txPowerW, r.airtimeS),
-      channel,
+      energyJ: r.energyJ,
+      channel: this.channel(client, round, r.startS, r),
+      ...(failure ? { failure } : {}),
     };
   }
 
@@ -54,13 +68,15 @@ export class WirelessLinks implements LinkLayer {
       const res = this.radio.downloadRound({ round, clients: group.map((g) => g.client), startS, bits, deadlineS });
       group.forEach((g, i) => {
         const r = res[i]!;
+        const failure = r.complete ? undefined : linkFailure(r, this.radio.numerology !== undefined);
         out.set(g, {
           client: g.client,
           endS: r.endS,
           airtimeS: r.airtimeS,
           rateBps: r.airtimeS > 0 ? r.deliveredBits / r.airtimeS : 0,
           energyJ: 0, // the base station transmits; the device's receive energy is not modelled
-          channel: { distance_m: null, pathloss_db: null, shadowing_db: null, fading_gain: null, snr_db: null, bandwidth_hz: null },
+          channel: NO_CHANNEL,
+          ...(failure ? { failure } : {}),
         });
       });
     }
@@ -69,25 +85,23 @@ export class WirelessLinks implements LinkLayer {
 
   upload(round: number, requests: TransferRequest[], bandwidthHz?: number[], deadlineS?: number): TransferResult[] {
     if (requests.length === 0) return [];
-    // Channel state at each upload's start, read before the timelines advance the fading processes.
-    if (bandwidthHz) {
-      return requests.map((r, i) => {
-        const ch = this.channel(r.client, round, r.startS, bandwidthHz[i]!);
-        const t = this.radio.uploadTimeline({ client: r.client, round, startS: r.startS, bits: 8 * r.bytes, bandwidthHz: bandwidthHz[i]!, deadlineS });
-        return this.result(r.client, t, this.clients[r.client]!.txPowerW, ch);
-      });
-    }
-    const order = requests.map((_, i) => i).sort((a, b) => requests[a]!.startS - requests[b]!.startS || a - b);
-    const channels: ChannelInfo[] = new Array(requests.length);
-    for (const i of order) channels[i] = this.channel(requests[i]!.client, round, requests[i]!.startS, null);
     const res = this.radio.uploadRound({
       round,
       uploads: requests.map((r) => ({ client: r.client, startS: r.startS, bits: 8 * r.bytes })),
+      bandwidthHz,
       deadlineS,
     });
-    return requests.map((r, i) => {
-      const ch = { ...channels[i]!, bandwidth_hz: res.bandwidthHz[i]!, snr_db: this.radio.snrDb(r.client, { round, bandwidthHz: res.bandwidthHz[i]! }) };
-      return this.result(r.client, res.results[i]!, this.clients[r.client]!.txPowerW, ch);
-    });
+    return requests.map((r, i) => this.result(r.client, round, res.results[i]!));
   }
+
+  sharedUplink(env: Environment): SharedUplinkChannel {
+    return new SharedUplink(env, this);
+  }
+}
+
+/** `no-link` (known hopeless, or stopped at the block guard), `no-prb` (never got a PRB). */
+function linkFailure(r: RoundTransfer, prbs: boolean): 'no-link' | 'no-prb' | undefined {
+  if (r.stop === 'no-link' || r.stop === 'block-limit') return 'no-link';
+  if (prbs && r.firstBandwidthHz === 0) return 'no-prb';
+  return undefined;
 }

@@ -2,18 +2,17 @@
  * One sweep run, start to finish: run the modified scenario and write its folder. The same code
  * runs in a worker thread or in-process, so results do not depend on the worker count.
  *
- * Crash safety: the folder is cleared first, every file is written under a temporary name and
- * renamed (writeRunOutputs), and done.json is written LAST. A folder without a matching done.json
- * is therefore partial or stale and gets redone on resume.
+ * Crash safety: the run's files and done.json are written as one unit (writeRunOutputs, unit.ts):
+ * the run folder holds the complete previous run or the complete new one, never a mix. A folder
+ * without a done.json matching the run's hash is stale and gets redone on resume.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { validateScenario, type LoadedScenario } from '../scenario/load.js';
-import { runScenario } from '../simulation/scenario.js';
+import { runScenario, type ScenarioRun } from '../simulation/scenario.js';
 import { buildMeta } from '../output/meta.js';
 import { toJson, writeRunOutputs } from '../output/write.js';
-import { writeFileAtomic } from '../output/atomic.js';
 
 export const DONE_FILE = 'done.json';
 export const RUN_FILES = ['rounds.csv', 'clients.csv', 'summary.csv', 'meta.json'] as const;
@@ -32,6 +31,14 @@ export interface RunTask {
   file: string;
   baseDir: string;
   fileHash: string;
+  /** The sweep's command line (relative paths), recorded in meta.json; null if not from the CLI. */
+  command?: string[] | null;
+  /** Return the run's records instead of writing its folder (replications, src/sweep/replicate.ts). */
+  collect?: boolean;
+  /** Replication number written in the records (collect). */
+  replication?: number;
+  /** Calibration cache folder (roundsModel: calibrated). */
+  cacheDir?: string;
 }
 
 export interface DoneMarker {
@@ -45,6 +52,8 @@ export interface RunDone {
   runId: string;
   rounds: number;
   eventsProcessed: number;
+  /** The run's records (tasks with `collect`). */
+  result?: ScenarioRun;
 }
 
 /** True if `dir` holds a finished run with this hash (done.json matches and its files exist). */
@@ -58,8 +67,16 @@ export function isDone(dir: string, hash: string): boolean {
   return marker.sha256 === hash && Array.isArray(marker.files) && marker.files.every((f) => existsSync(join(dir, f)));
 }
 
+/**
+ * The run's done.json, written in the same unit as its files (output/unit.ts), so a folder with a
+ * done.json always holds the run whole (also for runs computed elsewhere: queue.ts).
+ */
+export function doneFile(task: Pick<RunTask, 'runId' | 'hash' | 'assignments'>): [string, string] {
+  const marker: DoneMarker = { run_id: task.runId, sha256: task.hash, assignments: task.assignments, files: [...RUN_FILES] };
+  return [DONE_FILE, toJson(marker)];
+}
+
 export async function executeRun(task: RunTask): Promise<RunDone> {
-  rmSync(task.dir, { recursive: true, force: true });
   const loaded: LoadedScenario = {
     scenario: validateScenario(task.raw, task.file),
     file: task.file,
@@ -69,16 +86,16 @@ export async function executeRun(task: RunTask): Promise<RunDone> {
   };
   // Runs already go in parallel across sweep workers: train in-process inside each run rather than
   // start a training pool per run (results do not depend on the worker count).
-  if (isMainThread === false && loaded.scenario.training) loaded.scenario.training.workers = 0;
-  const result = await runScenario(loaded, { methods: task.methods });
+  if (isMainThread === false && loaded.scenario.training?.source === 'proxy') loaded.scenario.training.workers = 0;
+  const result = await runScenario(loaded, { methods: task.methods, replication: task.replication, cacheDir: task.cacheDir });
+  if (task.collect) return { runId: task.runId, rounds: result.rounds.length, eventsProcessed: result.eventsProcessed, result };
   const meta = {
-    ...buildMeta(loaded, result),
+    ...buildMeta(loaded, result, { command: task.command ?? null }),
     sweep_run_id: task.runId,
     sweep_run_sha256: task.hash,
     sweep_assignments: task.assignments,
   };
-  writeRunOutputs(task.dir, { ...result, meta });
-  const marker: DoneMarker = { run_id: task.runId, sha256: task.hash, assignments: task.assignments, files: [...RUN_FILES] };
-  writeFileAtomic(join(task.dir, DONE_FILE), toJson(marker));
+  // The sweep holds the lock of the folder above runs/ (sweep.ts), so no lock is taken per run.
+  writeRunOutputs(task.dir, { ...result, meta }, [doneFile(task)]);
   return { runId: task.runId, rounds: result.rounds.length, eventsProcessed: result.eventsProcessed };
 }

@@ -5,3 +5,4 @@ export { planSweep, runHash, type RunPlan, type SweepPlan } from './plan.js';
 export { executeRun, isDone, DONE_FILE, type RunTask, type RunDone } from './execute.js';
 export { runTasks, SweepRunError } from './pool.js';
 export { tidyTable, sweptColumns } from './assemble.js';
+export { overrideScenario, setPath, roundsPath, type Overridden } from './override.js';

@@ -51,6 +51,16 @@ function describePoint(point: readonly Assignment[]): string {
   return point.length === 0 ? '(the scenario as written)' : point.map(({ axis, value }) => `${axis.path}=${value.text}`).join(' ');
 }
 
+/**
+ * A problem found after applying `point`, attributed to the --set whose path contains the problem
+ * field or lies inside it (else to the whole point): `--set a.b=v: a.b.c: message`.
+ */
+export function blameSet(point: readonly Assignment[], path: readonly (string | number)[], message: string): string {
+  const blamed = point.filter(({ axis }) => isPrefix(axis.segments, path) || (path.length > 0 && isPrefix(path, axis.segments)));
+  const who = blamed.length > 0 ? blamed.map(({ axis, value }) => `${axis.path}=${value.text}`).join(' ') : describePoint(point);
+  return `--set ${who}: ${formatPath(path)}: ${message}`;
+}
+
 export function planSweep(base: LoadedScenario, axes: Axis[], methods?: string[]): SweepPlan {
   const points = expandGrid(axes);
   const runs: RunPlan[] = [];
@@ -66,12 +76,7 @@ export function planSweep(base: LoadedScenario, axes: Axis[], methods?: string[]
       scenario = validateScenario(raw, base.file, undefined, { baseDir: base.baseDir });
     } catch (e) {
       if (!(e instanceof ScenarioError)) throw e;
-      for (const p of e.problems) {
-        // Blame the --set whose path contains the problem field or lies inside it; else the whole point.
-        const blamed = point.filter(({ axis }) => isPrefix(axis.segments, p.path) || (p.path.length > 0 && isPrefix(p.path, axis.segments)));
-        const who = blamed.length > 0 ? blamed.map(({ axis, value }) => `${axis.path}=${value.text}`).join(' ') : describePoint(point);
-        add(`--set ${who}: ${formatPath(p.path)}: ${p.message}`);
-      }
+      for (const p of e.problems) add(blameSet(point, p.path, p.message));
       return;
     }
     if (errors.length > 0) return;

@@ -18,7 +18,7 @@ export interface PoolEvents {
 export class SweepRunError extends Error {
   readonly exitCode?: number;
   constructor(runId: string, cause: WorkerError) {
-    super(`run ${runId} failed: ${cause.message}`);
+    super(`run ${runId} failed: ${cause.message}`, { cause });
     this.name = 'SweepRunError';
     this.exitCode = cause.exitCode ?? (cause.name === 'ScenarioError' || cause.name === 'UsageError' ? 2 : undefined);
     if (cause.stack) this.stack = `${this.name}: ${this.message}\n  caused by ${cause.stack}`;
@@ -36,7 +36,8 @@ export function startSweepWorker(): Worker {
   return spawnWorker(import.meta.url, 'worker');
 }
 
-function runOn(worker: Worker, task: RunTask): Promise<RunDone> {
+/** Run one task on a sweep worker thread (the pool's lanes; queue-worker.ts's slots). */
+export function runOn(worker: Worker, task: RunTask): Promise<RunDone> {
   return new Promise((resolve, reject) => {
     const cleanup = () => {
       worker.off('message', onMessage);

@@ -2,17 +2,23 @@
  * `airtune sweep`: run a scenario over a grid of `--set path=v1,v2,...` values, in a worker pool,
  * resumable. Layout of the output folder (see README.md in this folder):
  *   sweep.json                  the grid: axes, run ids, their hashes and assignments
- *   runs/<run-id>/              rounds.csv, clients.csv, summary.csv, meta.json, then done.json
+ *   runs/<run-id>/              rounds.csv, clients.csv, summary.csv, meta.json, done.json
  *   sweep_rounds.csv            run x method x round, swept columns first
  *   sweep_summary.csv           run x method, swept columns first
+ * One sweep at a time per folder (lock.ts); each run folder, and the top-level files together, are
+ * written as a unit (unit.ts), so a killed sweep leaves complete runs and the previous tables.
  */
+import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
-import { loadScenario } from '../scenario/load.js';
-import { writeFileAtomic } from '../output/atomic.js';
+import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { toJson } from '../output/write.js';
+import { checkOutputFolder } from '../output/preflight.js';
+import { lockOutputFolder } from '../output/lock.js';
+import { MANIFEST, isAtomicTemp, readManifest, recoverOutputFolder, recoverOutputFolders, writeOutputUnit, type OutputFile } from '../output/unit.js';
+import { environmentInfo, relativeCommand, stableScenarioPath } from '../output/provenance.js';
 import { VERSION } from '../cli/version.js';
 import { parseSets } from './grid.js';
 import { parse } from 'csv-parse/sync';
@@ -21,6 +27,10 @@ import { planSweep, type RunPlan, type SweepPlan } from './plan.js';
 import { isDone, type RunTask } from './execute.js';
 import { runTasks, type PoolEvents } from './pool.js';
 import { sweptColumns, tidyTable, type AssembledRun } from './assemble.js';
+import { parseRedisUrl } from './redis-url.js';
+import { UsageError } from '../cli/errors.js';
+// Types only: queue.ts (and bullmq) load only when --queue is given.
+import type { QueueEvents } from './queue.js';
 
 export interface SweepFlags {
   /** `--set path=v1,v2,...`, repeatable. */
@@ -30,9 +40,13 @@ export interface SweepFlags {
   workers?: number;
   methods?: string[];
   quiet?: boolean;
+  /** The command-line arguments after `airtune` (recorded in sweep.json and meta.json). */
+  command?: string[];
+  /** `redis://host:port[/db]`: send the runs to `airtune worker`s through this Redis (queue.ts). */
+  queue?: string;
 }
 
-export interface SweepEvents extends PoolEvents {
+export interface SweepEvents extends PoolEvents, QueueEvents {
   /** After planning: grid size and how many runs are already done (skipped). */
   onPlan?: (total: number, skipped: number) => void;
 }
@@ -68,22 +82,44 @@ function assignmentsOf(run: RunPlan): Record<string, string> {
   return Object.fromEntries(run.assignments.map(({ axis, value }) => [axis.path, value.text]));
 }
 
-function describeGrid(plan: SweepPlan): Record<string, unknown> {
+function describeGrid(plan: SweepPlan, command: string[] | null): Record<string, unknown> {
   const base = plan.base;
   const columns = sweptColumns(plan.axes);
   return {
     airtune: VERSION,
     scenario: base.scenario.name,
-    scenario_file: base.file,
+    scenario_file: stableScenarioPath(base.file),
     scenario_sha256: base.hash,
     methods: plan.methods && plan.methods.length > 0 ? plan.methods : null,
     axes: plan.axes.map((a, k) => ({ path: a.path, column: columns[k], values: a.values.map((v) => v.text) })),
     runs: plan.runs.map((r) => ({ run_id: r.runId, sha256: r.hash, assignments: assignmentsOf(r) })),
+    environment: environmentInfo(),
+    command,
   };
+}
+
+/**
+ * What the top-level swap carries over from the current folder: everything but the files airtune
+ * wrote there last time (its manifest) and the ones it writes now, i.e. `runs/` and anything the
+ * user put there. The sweep folder is a resumable workspace: nothing in it is deleted unasked.
+ */
+function entriesToKeep(outDir: string, writing: readonly OutputFile[]): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(outDir);
+  } catch {
+    return [];
+  }
+  const replaced = new Set([MANIFEST, ...(readManifest(outDir)?.files ?? []), ...writing.map((f) => f.name)].map((f) => f.split('/')[0]!));
+  return names.filter((n) => !replaced.has(n) && !isAtomicTemp(n)).sort();
 }
 
 /** Plan, validate every point, run what is not done yet, assemble the tidy CSVs. */
 export async function runSweep(file: string, flags: SweepFlags, events: SweepEvents = {}): Promise<SweepResult> {
+  if (flags.queue !== undefined) {
+    parseRedisUrl(flags.queue);
+    if (flags.workers !== undefined) throw new UsageError('--workers sets threads on this machine; with --queue the runs go to airtune workers (set their --concurrency instead)');
+  }
   const loaded = loadScenario(file);
   // --set wins; without it, the scenario's own `sweep:` grid (values quoted for the --set parser).
   const fromFile = Object.entries(loaded.scenario.sweep ?? {}).map(
@@ -91,9 +127,28 @@ export async function runSweep(file: string, flags: SweepFlags, events: SweepEve
   );
   const axes = parseSets(flags.set && flags.set.length > 0 ? flags.set : fromFile);
   const plan = planSweep(loaded, axes, flags.methods);
-  const outDir = resolve(flags.out ?? `output/${loaded.scenario.name}-sweep`);
+  const outDir = checkOutputFolder(flags.out ?? join('output', `${loaded.scenario.name}-sweep`), [file, process.cwd()]);
+  const command = flags.command ? relativeCommand(flags.command) : null;
+  const release = lockOutputFolder(outDir, command?.join(' ') ?? `airtune sweep ${file}`);
+  try {
+    return await sweepLocked(loaded, plan, outDir, flags, command, events);
+  } finally {
+    release();
+  }
+}
+
+async function sweepLocked(
+  loaded: LoadedScenario,
+  plan: SweepPlan,
+  outDir: string,
+  flags: SweepFlags,
+  command: string[] | null,
+  events: SweepEvents,
+): Promise<SweepResult> {
   const runsDir = join(outDir, 'runs');
-  writeFileAtomic(join(outDir, 'sweep.json'), toJson(describeGrid(plan)));
+  // Finish or clear what a killed sweep left: the top-level swap, then any run folder's.
+  recoverOutputFolder(outDir);
+  recoverOutputFolders(runsDir);
 
   const skipped: string[] = [];
   const tasks: RunTask[] = [];
@@ -113,22 +168,27 @@ export async function runSweep(file: string, flags: SweepFlags, events: SweepEve
       file: loaded.file,
       baseDir: loaded.baseDir,
       fileHash: loaded.hash,
+      command,
     });
   }
   events.onPlan?.(plan.runs.length, skipped.length);
-  await runTasks(tasks, flags.workers ?? defaultWorkers(), events);
+  await (flags.queue !== undefined
+    ? (await import('./queue.js')).runTasksOnQueue(tasks, { url: flags.queue, scenario: loaded.scenario.name, outDir }, events)
+    : runTasks(tasks, flags.workers ?? defaultWorkers(), events));
 
   const assembled: AssembledRun[] = plan.runs.map((r) => ({ runId: r.runId, dir: join(runsDir, r.runId), assignments: assignmentsOf(r) }));
-  const files = [join(outDir, 'sweep_rounds.csv'), join(outDir, 'sweep_summary.csv'), join(outDir, 'sweep.json')];
-  writeFileAtomic(files[0]!, tidyTable(assembled, plan.axes, 'rounds.csv'));
   const summaryCsv = tidyTable(assembled, plan.axes, 'summary.csv');
-  writeFileAtomic(files[1]!, summaryCsv);
+  const top: OutputFile[] = [
+    { name: 'sweep_rounds.csv', data: tidyTable(assembled, plan.axes, 'rounds.csv') },
+    { name: 'sweep_summary.csv', data: summaryCsv },
+    { name: 'sweep.json', data: toJson(describeGrid(plan, command)) },
+  ];
   const columns = sweptColumns(plan.axes);
   if (columns.length > 0) {
     const chart = await renderSvg(sweepSpec(parse(summaryCsv, { columns: true }) as Record<string, string>[], columns[0]!, columns[1]));
-    files.push(join(outDir, 'sweep_time.svg'));
-    writeFileAtomic(files[files.length - 1]!, chart);
+    top.push({ name: 'sweep_time.svg', data: chart });
   }
+  const files = writeOutputUnit(outDir, top, { keep: entriesToKeep(outDir, top) });
   return {
     outDir,
     runs: assembled.map(({ runId, assignments }) => ({ runId, assignments })),
@@ -161,6 +221,10 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<Swe
         inFlight.splice(inFlight.indexOf(runId), 1);
         bar?.update(++done, { current: inFlight.join(' ') });
       },
+      onQueued: (queue, server, runs) => {
+        if (!flags.quiet) process.stdout.write(`airtune sweep: ${runs} run${runs === 1 ? '' : 's'} on queue ${queue} at ${server}, waiting for airtune workers\n`);
+      },
+      onNotice: (text) => process.stderr.write(`\nairtune sweep: ${text}\n`),
     });
   } finally {
     bar?.stop();

@@ -18,6 +18,14 @@
  *     targetTestLoss: 2.2         # time-to-target in summary.csv (optional)
  *     workers: 2                  # pool workers (0 = in-process); results identical for any count
  *     backend: auto               # auto | node | wasm | cpu
+ *
+ * Or losses measured elsewhere (e.g. a GPU run of the real LLM), placed on the simulated clock
+ * (src/training/trace.ts):
+ *
+ *   training:
+ *     source: trace
+ *     file: losses.csv            # columns method, round, test_loss[, train_loss]
+ *     targetTestLoss: 2.2
  */
 import { z } from 'zod';
 import { boundedCount } from '../scenario/fields.js';
@@ -27,6 +35,7 @@ import { getPreset, PRESET_IDS } from '../costs/presets.js';
 import { architectureSchema } from '../costs/schema.js';
 import { dataSchema } from './data/config.js';
 import { checkSupported } from './model/params.js';
+import { delegate } from '../scenario/fields.js';
 
 /** A positive integer work multiplier, bounded (src/scenario/limits.ts; the run's tokens are also bounded as a whole). */
 const count = (max: number, what: string) => boundedCount(max, what);
@@ -48,6 +57,8 @@ function resolveModel(model: string | Architecture): Architecture | string {
 
 export const trainingSchema = z
   .object({
+    /** `proxy`: train the tfjs proxy (this schema); `trace`: read the losses from a file (traceTrainingSchema). */
+    source: z.literal('proxy').default('proxy'),
     model: z.union([z.string(), architectureSchema]).default('proxy'),
     data: dataSchema.default(dataSchema.parse({})),
     localSteps: count(LIMITS.localSteps, 'local steps per round').default(4),
@@ -88,3 +99,23 @@ export const trainingSchema = z
 
 export type TrainingConfig = z.output<typeof trainingSchema>;
 export type TrainingInput = z.input<typeof trainingSchema>;
+
+/** `training: { source: trace, file }`: losses from a file, no training (src/training/trace.ts). */
+export const traceTrainingSchema = z
+  .object({
+    source: z.literal('trace'),
+    /** CSV with columns method, round, test_loss[, train_loss]; relative to the scenario file. */
+    file: z.string().min(1),
+    targetTestLoss: z.number().positive().optional(),
+  })
+  .strict();
+
+export type TraceTrainingConfig = z.output<typeof traceTrainingSchema>;
+
+/** The scenario's `training:` section: the proxy (default) or a loss trace, by `source`. */
+export const trainingSectionSchema = delegate<TrainingConfig | TraceTrainingConfig>((v) => {
+  const source = v !== null && typeof v === 'object' ? (v as { source?: unknown }).source : undefined;
+  if (source === 'trace') return traceTrainingSchema;
+  if (source === undefined || source === 'proxy') return trainingSchema;
+  return `source: expected "proxy" (train the tfjs proxy) or "trace" (losses from a file), found ${JSON.stringify(source)}`;
+});

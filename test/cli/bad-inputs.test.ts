@@ -128,7 +128,13 @@ describe('size and time: counts and files bounded by what the machine can do, th
     ['clients.count 1e9', (s: any) => (s.clients.count = 1e9), /clients\.count: expected at most 100,000 clients/],
     ['clients.count 1e6', (s: any) => (s.clients.count = 1e6), /clients\.count: expected at most 100,000 clients/],
     ['rounds 1e6', (s: any) => (s.rounds = 1e6), /rounds: expected at most 100,000 rounds/],
-    ['rounds x clients beyond the client-row limit', (s: any) => ((s.rounds = 50_000), (s.clients.count = 40)), /rounds: the run would record methods x rounds x clients = 1 x 50,000 x 40 = 2,000,000 client rounds, more than the limit of 1,000,000/],
+    ['rounds x clients beyond the client-row limit', (s: any) => ((s.rounds = 50_000), (s.clients.count = 40)), /rounds: the run would record rounds of every method x clients = 50,000 x 40 = 2,000,000 client rounds, more than the limit of 1,000,000/],
+    [
+      'replications x rounds of every method (stop.rounds, a method\'s own stop) x clients beyond the client-row limit',
+      (s: any) => ((s.stop = { rounds: 5_000 }), (s.methods = ['fedavg', { id: 'fedavg', label: 'long', stop: { rounds: 10_000 } }]), (s.replications = 5)),
+      /stop\.rounds: the run would record replications x rounds of every method x clients = 5 x \(5,000 \+ 10,000\) x 40 = 3,000,000 client rounds/,
+    ],
+    ['replications 1e6', (s: any) => (s.replications = 1e6), /replications: expected at most 1,000 replications/],
     ['async buffer 1e9', (s: any) => (s.round = { mode: 'async', buffer: 1e9 }), /round\.buffer: expected at most 1,000,000 updates per aggregation/],
     ['model.localSteps 1e15', (s: any) => (s.model = { preset: 'gpt2-124m', localSteps: 1e15 }), /model\.localSteps: expected at most 1,000,000 local steps per round/],
     ['training tokens', (s: any) => (s.training = { localSteps: 100_000, batchSize: 64, seqLen: 32 }), /training: real training would process about [\d.e+]+ tokens .* more than the limit of 1e\+9/],
@@ -250,7 +256,7 @@ describe('more inputs', () => {
       const { chmodSync } = await import('node:fs');
       chmodSync(join(dir, 'locked.jsonl'), 0);
       s.training = { data: { source: 'gsm8k', path: 'locked.jsonl' } };
-      expect(await rejected(write(stringify(s)))).toMatch(/cannot read the file \(EACCES\)/);
+      expect(await rejected(write(stringify(s)))).toMatch(/cannot read the gsm8k data file \(EACCES\)/);
     }
   });
 

@@ -51,14 +51,14 @@ describe('airtune CLI', () => {
   it('a missing file exits 2', async () => {
     const io = capture();
     expect(await main(['node', 'airtune', 'validate', join(dir, 'nope.yaml')])).toBe(2);
-    expect(io.err()).toMatch(/cannot read the file \(ENOENT\)/);
+    expect(io.err()).toMatch(/cannot read the scenario file \(ENOENT\)/);
   });
 
   it('run writes the CSVs and meta.json atomically to --out, with --seed and --methods', async () => {
     const out = join(dir, 'out');
     const io = capture();
     expect(await main(['node', 'airtune', 'run', good, '--out', out, '--seed', '9', '--methods', 'fedavg'])).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['bytes_per_round.svg', 'clients.csv', 'meta.json', 'report.html', 'round_latency.svg', 'rounds.csv', 'summary.csv']);
+    expect(readdirSync(out).sort()).toEqual(['.airtune-outputs.json', 'at_time.csv', 'bytes_per_round.svg', 'clients.csv', 'meta.json', 'report.html', 'round_latency.svg', 'rounds.csv', 'summary.csv']);
     expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).seed).toBe(9);
     expect(io.out()).toContain('fedavg');
   });

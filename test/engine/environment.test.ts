@@ -33,6 +33,25 @@ describe('schedule / cancel / ordering', () => {
     expect(env.eventsScheduled).toBe(3);
   });
 
+  it('stale handle after slot reuse: fired (run or step) or cancelled, its handle never cancels the newer callback', () => {
+    const env = new Environment();
+    const log: string[] = [];
+    const a = env.schedule(1, () => log.push('A'));
+    env.run(); // A fires (run loop: popBefore)
+    const b = env.schedule(1, () => log.push('B')); // reuses A's slot
+    expect(env.cancel(a)).toBe(false);
+    env.step(); // B fires (step: pop)
+    const c = env.schedule(1, () => log.push('C'));
+    expect(env.cancel(b)).toBe(false);
+    expect(env.cancel(a)).toBe(false);
+    expect(env.cancel(c)).toBe(true);
+    env.run(); // purges C's slot
+    env.schedule(1, () => log.push('D'));
+    expect(env.cancel(c)).toBe(false);
+    env.run();
+    expect(log).toEqual(['A', 'B', 'D']);
+  });
+
   it('rejects negative, NaN and infinite delays', () => {
     const env = new Environment();
     expect(() => env.schedule(-1, () => {})).toThrow(RangeError);
@@ -296,6 +315,87 @@ describe('allOf / anyOf', () => {
     expect(res?.index).toBe(1);
     expect(res?.value).toBe('fast');
     expect(() => env.anyOf([])).toThrow(RangeError);
+  });
+});
+
+/** Callbacks and processes still attached to a pending event (internal fields, holes included). */
+function attached(ev: SimEvent<unknown>): number {
+  return (ev._w0 === null ? 0 : 1) + (ev._ws === null ? 0 : ev._ws.length);
+}
+
+describe('a fired condition detaches its callbacks from its other events', () => {
+  it('a loop of 1,000 anyOf([timeout, stop]) leaves no stale callbacks on stop (SimPy: 0)', () => {
+    const env = new Environment();
+    const stop = env.event<string>();
+    let rounds = 0;
+    let seen = -1;
+    // A watcher waits on stop all along, so the conditions' callbacks queue up behind it.
+    let watcherGot = '';
+    env.process(function* () {
+      watcherGot = yield stop;
+    });
+    env.process(function* () {
+      for (let i = 0; i < 1000; i++) {
+        const r: { index: number } = yield env.anyOf([env.timeout(1), stop]);
+        if (r.index === 1) return;
+        rounds++;
+        if (i === 999) seen = attached(stop);
+      }
+    });
+    env.run();
+    expect(rounds).toBe(1000);
+    expect(seen).toBe(1); // the watcher only
+    expect(attached(stop)).toBe(1);
+    // stop still works for the watcher and for a waiter attached afterwards.
+    let got = '';
+    env.process(function* () {
+      got = yield stop;
+    });
+    env.schedule(1, () => stop.succeed('halt'));
+    env.run();
+    expect([watcherGot, got]).toEqual(['halt', 'halt']);
+  });
+
+  it('allOf failing early detaches from the events still pending; processes waiting there stay', () => {
+    const env = new Environment();
+    const slow = env.event();
+    const bad = env.event();
+    let caught = '';
+    let slowValue = '';
+    env.process(function* () {
+      try {
+        yield env.allOf([slow, bad]);
+      } catch (e) {
+        caught = (e as Error).message;
+      }
+    });
+    env.process(function* () {
+      slowValue = yield slow;
+    });
+    env.schedule(1, () => bad.fail(new Error('lost')));
+    env.run({ until: 2 });
+    expect(caught).toBe('lost');
+    expect(attached(slow)).toBe(1); // the waiting process only
+    slow.succeed('late');
+    env.run();
+    expect(slowValue).toBe('late');
+  });
+
+  it('an event in a condition twice is detached twice; a nested condition still fires on its own', () => {
+    const env = new Environment();
+    const a = env.event<number>();
+    const b = env.event<number>();
+    const inner = env.allOf([b, b]);
+    const outer = env.anyOf<unknown>([a, a, inner]);
+    expect(attached(a)).toBe(2);
+    a.succeed(1);
+    env.run();
+    expect(outer.value.index).toBe(0);
+    expect(attached(inner)).toBe(0);
+    expect(attached(b)).toBe(2); // inner's own checks: airtune does not cancel nested conditions
+    b.succeed(2);
+    env.run();
+    expect(inner.value).toEqual([2, 2]);
   });
 });
 

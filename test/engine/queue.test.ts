@@ -136,3 +136,129 @@ describe('calendar queue (checked against a sorted reference)', () => {
     expect(popped).toBe(pushed);
   });
 });
+
+/** White-box view of a queue's per-slot generations (to fast-forward a slot's reuse count). */
+const gens = (q: CalendarQueue): Int32Array => (q as unknown as { gen: Int32Array }).gen;
+
+describe('stale handles after slot reuse', () => {
+  it('fire, reschedule into the reused slot, cancel the old handle: the new item still fires', () => {
+    const q = make(16);
+    const a = q.push(1, 1, 'A', null);
+    const s = q.pop();
+    q.release(s);
+    const b = q.push(2, 1, 'B', null);
+    expect(q.cancel(a)).toBe(false);
+    expect(drain(q)).toEqual(['B']);
+    // Same with a cancelled (not fired) A, once its slot has been purged and reused.
+    const c = q.push(3, 1, 'C', null);
+    expect(q.cancel(c)).toBe(true);
+    expect(q.peekTime()).toBe(Infinity); // purges C's slot
+    q.push(4, 1, 'D', null);
+    expect(q.cancel(c)).toBe(false);
+    expect(q.cancel(b)).toBe(false);
+    expect(drain(q)).toEqual(['D']);
+  });
+
+  it('a stale handle cannot cancel a newer item after its slot generation wraps (2^28 reuses)', () => {
+    const q = make(16);
+    const a = q.push(1, 1, 'A', null);
+    const slot = q.pop();
+    q.release(slot);
+    // Fast-forward: the slot has been reused 2^28 - 1 times since A (a long run reuses the
+    // same slot for every event: the free list is LIFO). One more reuse used to wrap the
+    // generation to A's, so A's handle was issued again and cancelled the new item.
+    gens(q)[slot] = 2 ** 28 - 1;
+    q.push(1.5, 1, 'X', null);
+    q.release(q.pop());
+    const b = q.push(2, 1, 'B', null);
+    expect(b).not.toBe(a);
+    expect(q.cancel(a)).toBe(false);
+    expect(drain(q)).toEqual(['B']);
+  });
+
+  it('a slot whose generations run out is retired, not reused, so no handle is issued twice', () => {
+    const q = make(16);
+    const first = q.push(1, 1, 'A', null);
+    const slot = q.pop();
+    q.release(slot);
+    gens(q)[slot] = 2 ** 29 - 1; // the last generation of the default 2^29
+    const last = q.push(1, 1, 'L', null);
+    expect(last).toBe((2 ** 29 - 1) * 2 ** 24 + slot);
+    expect(Number.isSafeInteger(last)).toBe(true);
+    q.release(q.pop());
+    expect(q.retired).toBe(1);
+    const next = q.push(2, 1, 'N', null);
+    expect(next % 2 ** 24).not.toBe(slot);
+    expect(q.cancel(first)).toBe(false);
+    expect(q.cancel(last)).toBe(false);
+    expect(drain(q)).toEqual(['N']);
+  });
+
+  it('the handle of a popped item is stale before its slot is released', () => {
+    const q = make(16);
+    const a = q.push(1, 1, 'A', null);
+    q.push(2, 1, 'B', null);
+    const slot = q.pop();
+    // The dispatcher reads the slot, then releases it; a cancel in between used to succeed and
+    // count A out of the live items a second time.
+    expect(q.cancel(a)).toBe(false);
+    q.release(slot);
+    expect(q.size).toBe(1);
+    expect(drain(q)).toEqual(['B']);
+  });
+
+  it('randomized against a sorted reference, cancelling stale handles of fired and cancelled items (few generations per slot)', () => {
+    const rng = RandomStream.of(13, 'test', 'queue-stale');
+    // 3 generations per slot: slots are retired after 3 uses, so reuse, wrap-around and
+    // retirement all happen thousands of times.
+    const q = new CalendarQueue(16, 3);
+    const live = new Map<number, { t: number; id: number; h: number }>();
+    const stale: number[] = [];
+    const issued = new Set<number>();
+    let now = 0;
+    let next = 0;
+    const fail = (msg: string): never => {
+      throw new Error(msg);
+    };
+    for (let step = 0; step < 12_000; step++) {
+      const u = rng.uniform01();
+      if (u < 0.45) {
+        const id = next++;
+        const t = now + rng.int(8) * 0.5;
+        const h = q.push(t, 1, id, null);
+        if (issued.has(h)) fail(`handle ${h} issued twice`);
+        issued.add(h);
+        live.set(id, { t, id, h });
+      } else if (u < 0.6 && live.size > 0) {
+        const ids = [...live.keys()];
+        const e = live.get(ids[rng.int(ids.length)]!)!;
+        if (!q.cancel(e.h)) fail(`live handle ${e.h} did not cancel`);
+        live.delete(e.id);
+        stale.push(e.h);
+      } else if (u < 0.8 && stale.length > 0) {
+        // A stale handle never cancels anything.
+        const h = stale[rng.int(stale.length)]!;
+        if (q.cancel(h)) fail(`stale handle ${h} cancelled an item (step ${step})`);
+      } else {
+        const slot = q.pop();
+        if (live.size === 0) {
+          if (slot !== -1) fail('pop from an empty queue');
+          continue;
+        }
+        let best: { t: number; id: number; h: number } | undefined;
+        for (const e of live.values()) if (!best || e.t < best.t || (e.t === best.t && e.id < best.id)) best = e;
+        if (q.target[slot] !== best!.id || q.lastTime !== best!.t) fail(`step ${step}: popped ${String(q.target[slot])}, expected ${best!.id}`);
+        now = best!.t;
+        if (q.cancel(best!.h)) fail(`step ${step}: the handle of a popped item cancelled it`);
+        q.release(slot);
+        live.delete(best!.id);
+        stale.push(best!.h);
+      }
+      if (q.size !== live.size) fail(`step ${step}: size ${q.size}, expected ${live.size}`);
+    }
+    expect(q.retired).toBeGreaterThan(500);
+    const rest = [...live.values()].sort((x, y) => x.t - y.t || x.id - y.id).map((e) => e.id);
+    for (const h of stale) expect(q.cancel(h)).toBe(false);
+    expect(drain(q)).toEqual(rest);
+  });
+});

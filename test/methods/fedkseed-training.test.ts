@@ -2,19 +2,23 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Architecture } from '../../src/costs/architecture.js';
 import { PROXY } from '../../src/costs/presets.js';
 import type { LocalWork } from '../../src/costs/schema.js';
-import { fedkseed, fedkseedClientModel, fedkseedLocal, fedkseedParams } from '../../src/methods/fedkseed.js';
+import { fedkseed, fedkseedClientModel, fedkseedLocal, fedkseedParams, fedkseedReplayedSeeds } from '../../src/methods/fedkseed.js';
+import { paramCount } from '../../src/costs/params.js';
+import { ctx as costCtx } from './helpers.js';
 import { RandomStream } from '../../src/random/index.js';
 import { initBackend } from '../../src/training/backend.js';
 import { buildCorpus, formatGsm8k, generateGsm8kLike } from '../../src/training/data/index.js';
 import type { LocalTraining } from '../../src/training/federated/types.js';
 import { defaultProxy, initWeights, paramNames, type Weights } from '../../src/training/model/index.js';
 import { corpusContext, globalLoss, heldOutLossDrop, runInProcess } from '../../src/training/rules/harness.js';
+import { expectDisjoint } from './helpers.js';
 import { replaySteps, seedProbabilities } from '../../src/training/rules/zeroth-order.js';
 import { lossAndGrads, lossOn } from '../../src/training/train/index.js';
 
 const arch: Architecture = { ...defaultProxy(), name: 'ks-small', layers: 1, hidden: 32, ffn: 64, maxPositions: 32 };
 const local: LocalTraining = { steps: 50, batchSize: 4, seqLen: 16, lr: 1e-2, optimizer: 'adam' };
-const corpus = buildCorpus(generateGsm8kLike(60, 7).map(formatGsm8k));
+const texts = generateGsm8kLike(60, 7).map(formatGsm8k);
+const corpus = buildCorpus(texts);
 const rule = fedkseed.training!;
 
 beforeAll(async () => {
@@ -28,6 +32,53 @@ function direction(runSeed: number, j: number, w: Weights): Weights {
   for (const n of paramNames(arch)) z[n] = Float32Array.from(w[n]!, () => rs.normal());
   return z;
 }
+
+describe('FedKSeed defaults and replay cost (official FederatedScope@FedKSeed main.py, server.py)', () => {
+  it('eps = 5e-4 (--zo_eps) and the FedKSeed-Pro clip 1000 (--bias_loss_clip) by default', () => {
+    const p = fedkseedParams.parse({});
+    expect(p.eps).toBe(5e-4);
+    expect(p.importanceClip).toBe(1000);
+    expect(p.replay).toBe('incremental');
+    // The clip is what the Pro history counts: |g| = 800 counts fully by default, 0.5 with clip 0.5.
+    const ctx = corpusContext(arch, corpus, 1, local, 1);
+    const pairs = { seeds: Int32Array.from([3]), scalars: Float32Array.from([-800]) };
+    const update = { weight: 1, update: { client: 0, update: pairs, uploadBytes: 8, trainLoss: 0 } };
+    for (const [clip, expected] of [[1000, 800], [0.5, 0.5]] as const) {
+      const params = fedkseedParams.parse({ seeds: 8, importanceClip: clip });
+      const g = rule.aggregate(rule.init(initWeights(arch, 1), ctx, params), 0, [update], ctx, params);
+      expect(g.state!.absSum[3]).toBe(expected);
+    }
+  });
+
+  it('replay: full charges K·N·c every round; incremental the expected seeds touched so far (0 in round 0)', () => {
+    const n = paramCount(costCtx('llama-2-7b').arch);
+    const c = 2 + 2; // multiply-add + rngFlopsPerValue
+    const at = (round: number, replay: 'full' | 'incremental') =>
+      fedkseed.load(costCtx('llama-2-7b', { round, clients: 10 }), fedkseedParams.parse({ seeds: 4096, steps: 200, replay })).flops;
+    const stepsOnly = at(0, 'incremental');
+    for (const round of [0, 1, 5]) expect(at(round, 'full') - stepsOnly).toBeCloseTo(4096 * n * c, -8);
+    expect(at(1, 'incremental') - stepsOnly).toBeCloseTo(4096 * (1 - (1 - 1 / 4096) ** 2000) * n * c, -8);
+    expect(at(1, 'incremental')).toBeLessThan(at(1, 'full'));
+    expect(at(50, 'incremental') / at(50, 'full')).toBeGreaterThan(0.999);
+  });
+
+  it('the expected number of seeds touched matches a simulation of uniform draws', () => {
+    const k = 1000;
+    const draws = 700;
+    const rs = RandomStream.of(42, 'touched');
+    let total = 0;
+    const trials = 60;
+    for (let t = 0; t < trials; t++) {
+      const seen = new Set<number>();
+      for (let i = 0; i < draws; i++) seen.add(rs.int(k));
+      total += seen.size;
+    }
+    // Per-trial standard deviation of the distinct count is below 15 here: 4 sigma of the mean.
+    expect(Math.abs(total / trials - fedkseedReplayedSeeds(k, 'incremental', draws))).toBeLessThan((4 * 15) / Math.sqrt(trials));
+    expect(fedkseedReplayedSeeds(k, 'incremental', 0)).toBe(0);
+    expect(fedkseedReplayedSeeds(k, 'full', 0)).toBe(k);
+  });
+});
 
 describe('FedKSeed training rule', () => {
   it('the uploaded scalar is the central difference of the loss along the seed direction', () => {
@@ -104,7 +155,8 @@ describe('FedKSeed training rule', () => {
 
   it.each(['uniform', 'importance'] as const)('lowers the held-out loss within a few rounds (%s seed sampling)', (sampling) => {
     const params = fedkseedParams.parse({ seeds: 256, lr: 3e-3, sampling });
-    const { before, after } = heldOutLossDrop(rule, params, arch, corpus, local, 3);
+    const { before, after, train, heldOut } = heldOutLossDrop(rule, params, arch, texts, local, 3);
+    expectDisjoint(train, heldOut);
     console.log(`FedKSeed (${sampling}) held-out loss ${before.toFixed(4)} -> ${after.toFixed(4)}`);
     expect(after).toBeLessThan(before - 0.2);
   });

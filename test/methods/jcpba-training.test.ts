@@ -59,7 +59,19 @@ describe('JCPBA training rule', () => {
         expect(pruned).toBe(w.length / 2);
         // The kept entries did train (structured: the columns fed by pruned rows of the previous
         // projection get no gradient, e.g. wo's inputs from pruned v rows, so fewer move).
-        expect(moved).toBeGreaterThanOrEqual(w.length / 4);
+        // A kept row c of wq whose wk row c is pruned has zero gradient in exact arithmetic:
+        // k_c = bk_c is the same for every key, and softmax is invariant to adding q_c·bk_c to a
+        // query's scores (the rows of dS sum to 0), so such rows move only by float rounding;
+        // the bound counts the rows whose q and k channels are both kept.
+        let expectMoved = w.length / 4;
+        if (pruning === 'structured' && name.endsWith('.wq')) {
+          const mk = masks[name.replace('.wq', '.wk')]!;
+          const cols = shapes[name]![1]!;
+          let both = 0;
+          for (let row = 0; row < shapes[name]![0]!; row++) if (m[row * cols] && mk[row * cols]) both++;
+          expectMoved = both * cols;
+        }
+        expect(moved).toBeGreaterThanOrEqual(expectMoved);
         if (pruning === 'structured') {
           const cols = shapes[name]![1]!;
           for (let row = 0; row < shapes[name]![0]!; row++) {

@@ -21,14 +21,21 @@ describe('JCPBA load split (pruned full fine-tuning)', () => {
     }
   });
 
-  it('load at rho = fixed + (1 - rho)·prunable', () => {
+  it('pruning rho removes rho of the prunable part from the FedAvg load (hand counts, LLaMA-3.2-1B)', () => {
+    // Prunable: the layers' projections, 16 x (q 2048·2048 + k, v 2048·512 + o 2048·2048 +
+    // gate, up, down 2048·8192) = 973,078,528 weights; per weight 6 FLOPs per token (10 steps x
+    // 512 x 4 tokens), 2 + 14 B of memory (bf16 value + grad, fp32 master, Adam), 2 B on the wire.
+    const p = 16 * (2 * 2048 * 2048 + 2 * 2048 * 512 + 3 * 2048 * 8192);
+    expect(p).toBe(973_078_528);
+    const full = fedavg.load(ctx('llama-3.2-1b'), {});
     for (const rho of [0, 0.1, 0.37, 0.8]) {
       for (const params of [structured, unstructured]) {
         const l = jcpba.load(ctx('llama-3.2-1b', { rho }), params);
-        const s = l.split!;
-        expect(l.flops).toBeCloseTo(s.fixedFlops + (1 - rho) * s.prunableFlops, -4);
-        expect(l.uploadBytes).toBeCloseTo(s.fixedUploadBytes + (1 - rho) * s.prunableUploadBytes, 0);
-        expect(l.memoryBytes).toBeCloseTo(s.fixedMemoryBytes + (1 - rho) * s.prunableMemoryBytes, 0);
+        const mask = params.pruning === 'unstructured' ? p / 8 : 0;
+        expect(l.flops / (full.flops - rho * 10 * 512 * 4 * 6 * p)).toBeCloseTo(1, 12);
+        expect(l.memoryBytes / (full.memoryBytes - rho * 16 * p)).toBeCloseTo(1, 12);
+        expect(l.uploadBytes / (full.uploadBytes + mask - rho * 2 * p)).toBeCloseTo(1, 12);
+        expect(l.downloadBytes).toBe(full.downloadBytes);
       }
     }
   });

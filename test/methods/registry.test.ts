@@ -18,10 +18,10 @@ describe('method registry', () => {
 
   it('params default from {} and reject unknown fields', () => {
     expect(getMethod('fedlora').paramsSchema.parse({})).toEqual({ rank: 8, targets: ['q', 'v'], alpha: 16 });
-    expect(getMethod('lora-a2').paramsSchema.parse({})).toMatchObject({ rank: 8, rankBudget: 2 });
-    expect(getMethod('fedkseed').paramsSchema.parse({})).toMatchObject({ seeds: 4096 });
-    expect(getMethod('fedcybgd').paramsSchema.parse({})).toEqual({ downloadCompression: 1 });
-    expect(getMethod('blockllm').paramsSchema.parse({})).toMatchObject({ sparsity: 0.95 });
+    expect(getMethod('lora-a2').paramsSchema.parse({})).toMatchObject({ rank: 16, rankBudget: 2, lrRatioB: 5, scoringFraction: 0.2 });
+    expect(getMethod('fedkseed').paramsSchema.parse({})).toMatchObject({ seeds: 4096, eps: 5e-4, importanceClip: 1000, replay: 'incremental' });
+    expect(getMethod('fedcybgd').paramsSchema.parse({})).toEqual({ downloadCompression: 1, optimizerState: 'carried' });
+    expect(getMethod('blockllm').paramsSchema.parse({})).toMatchObject({ sparsity: 0.9, updateFreq: 1000, patience: 100, paramUpdateInterval: 20, numBottomToSample: 1 });
     expect(getMethod('jcpba').paramsSchema.parse({})).toMatchObject({ pruning: 'structured', rhoMax: 0.8, solver: 'exact' });
     for (const id of METHOD_IDS) expect(getMethod(id).paramsSchema.safeParse({ bogus: 1 }).success).toBe(false);
   });

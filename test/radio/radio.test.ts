@@ -28,7 +28,10 @@ describe('wirelessNetworkSchema', () => {
     expect(c.shadowing).toEqual({ sigma: 8, mode: 'per-client' });
     expect(c.fading).toEqual({ model: 'rayleigh', coherenceTime: 0.01 });
     expect(c.noise.psd).toBeCloseTo(dbmToWatts(-174), 30);
-    expect(c.noise.figure).toBe(9);
+    // No shared figure: the uplink uses the base station's 5 dB, the downlink the handset's 9 dB.
+    expect(c.noise.figure).toBeUndefined();
+    expect(c.linkModel).toEqual({ kind: 'shannon' });
+    expect(c.downlink.coding).toBe('per-block');
     expect(c.bandwidthPolicy).toBe('equal');
   });
   it('parses the documented example with units', () => {
@@ -62,8 +65,12 @@ describe('buildRadio', () => {
     const r = radio({ shadowing: { sigma: 0 } });
     expect(r.pathLossDb(0)).toBeCloseTo(90.5, 12);
     expect(r.largeScaleGain(0)).toBeCloseTo(dbToLinear(-90.5), 20);
-    // 0.2 W = 23.0103 dBm; noise -174 + 9 + 73.0103 = -91.9897 dBm; SNR = 23.0103 - 90.5 + 91.9897 = 24.5 dB.
-    expect(r.snrDb(0)).toBeCloseTo(24.5, 10);
+    // 0.2 W = 23.0103 dBm; uplink noise (BS, 5 dB) -174 + 5 + 73.0103 = -95.9897 dBm;
+    // SNR = 23.0103 - 90.5 + 95.9897 = 28.5 dB. Downlink (UE, 9 dB) at 46 dBm: 46 - 90.5 + 91.9897.
+    expect(r.snrDb(0)).toBeCloseTo(28.5, 10);
+    expect(r.snrDb(0, { link: 'downlink' })).toBeCloseTo(46 - 90.5 + 91.98970004336019, 10);
+    // A shared `noise.figure` still sets both links (older scenarios).
+    expect(radio({ shadowing: { sigma: 0 }, noise: { figure: '9 dB' } }).snrDb(0)).toBeCloseTo(24.5, 10);
     const sh = radio();
     expect(sh.largeScaleGain(1)).toBeCloseTo(dbToLinear(-(sh.pathLossDb(1) + sh.shadowingDb(1))), 25);
   });
@@ -131,6 +138,27 @@ describe('buildRadio', () => {
     const r0 = shannonRateBps(10e6, dbmToWatts(46) / 2, u.largeScaleGain(0), u.downlinkNoisePsdWPerHz);
     expect(res[0]!.endS).toBeCloseTo(1e8 / r0, 9);
     expect(res[1]!.endS).toBeGreaterThan(res[0]!.endS);
+  });
+
+  it('per-link noise figures: the uplink uses its own, the downlink its own, both default to noise.figure', () => {
+    // Client 0: 90.5 dB path loss (see above), 0.2 W; -174 dBm/Hz thermal noise.
+    const g = dbToLinear(-90.5);
+    const psd = (figureDb: number) => dbmToWatts(-174 + figureDb);
+    const r = radio({ fading: 'none', shadowing: { sigma: 0 }, uplink: { noiseFigure: 3 }, downlink: { noiseFigure: 12 } });
+    expect(r.uplinkNoisePsdWPerHz / psd(3)).toBeCloseTo(1, 12);
+    expect(r.downlinkNoisePsdWPerHz / psd(12)).toBeCloseTo(1, 12);
+    // SNR on 20 MHz: 23.0103 - 90.5 - (-174 + 3 + 73.0103) = 30.5 dB up; 46 - 90.5 + 174 - 12 - 73.0103 down.
+    expect(r.snrDb(0)).toBeCloseTo(30.5, 9);
+    expect(r.snrDb(0, { link: 'downlink' })).toBeCloseTo(46 - 90.5 + 174 - 12 - 10 * Math.log10(20e6), 9);
+    // Transfers run at the Shannon rate with their link's noise (hand formula, not the radio's fields).
+    const up = r.uploadTimeline({ client: 0, startS: 0, bits: 1e7, bandwidthHz: 5e6 });
+    expect(up.endS).toBeCloseTo(1e7 / (5e6 * Math.log2(1 + (0.2 * g) / (psd(3) * 5e6))), 9);
+    const [down] = r.downloadRound({ round: 0, clients: [0], startS: 0, bits: 1e8 });
+    expect(down!.endS).toBeCloseTo(1e8 / (20e6 * Math.log2(1 + (dbmToWatts(46) * g) / (psd(12) * 20e6))), 9);
+    // Without per-link figures both links use noise.figure (9 dB by default, 7 here).
+    const d = radio({ noise: { figure: 7 } });
+    expect(d.uplinkNoisePsdWPerHz / psd(7)).toBeCloseTo(1, 12);
+    expect(d.downlinkNoisePsdWPerHz / psd(7)).toBeCloseTo(1, 12);
   });
 
   it('per-round shadowing changes between rounds; per-client does not', () => {

@@ -28,6 +28,9 @@ describe('shipped scenarios and documented examples', () => {
     const m = /```yaml\n(name: my-study[\s\S]*?)```/.exec(readme);
     expect(m).not.toBeNull();
     const { raw, lineOf } = parseScenarioText(m![1]!, 'README.md');
-    expect(validateScenario(raw, 'README.md', lineOf).methods.map((x) => x.label)).toEqual(['fedavg', 'fedlora', 'jcpba-bcd']);
+    const s = validateScenario(raw, 'README.md', lineOf);
+    expect(s.methods.map((x) => x.label)).toEqual(['fedavg', 'fedlora', 'jcpba-bcd', 'lora-a2']);
+    expect(s.methods[3]!.stop).toEqual({ simTime: 3600 });
+    expect(s.stop).toEqual({ rounds: 500, simTime: 21600, targetTestLoss: 3.4, plateau: { evaluations: 10, minDelta: 0.01 } });
   });
 });

@@ -116,8 +116,14 @@ describe('scenario validation', () => {
 
   it('missing field', () => {
     const s = base() as any;
+    delete s.seed;
+    expect(problems(s).text).toMatch(/seed: missing required field \(expected number\)/);
+  });
+
+  it('no rule that is sure to end the run (no rounds, no simTime)', () => {
+    const s = base() as any;
     delete s.rounds;
-    expect(problems(s).text).toMatch(/rounds: missing required field \(expected number\)/);
+    expect(problems(s).text).toMatch(/stop: no stop rule is sure to end the runs: set stop\.rounds or stop\.simTime/);
   });
 
   it('wrong type', () => {

@@ -7,7 +7,7 @@ import type { SimClient, Trainer } from '../../src/simulation/types.js';
 function client(index: number, flopsPerS: number): SimClient {
   return {
     index, id: `c${index}`, kind: 'test', flopsPerS, memoryBytes: 1e12, txPowerW: 0.2, distanceM: 100,
-    computePowerW: 0, dropoutProb: 0, availability: { kind: 'always' }, weight: 1,
+    computePowerW: 0, dropoutProb: 0, availability: { kind: 'always' }, weight: 1, utilisation: 1,
   };
 }
 

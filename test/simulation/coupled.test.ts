@@ -21,7 +21,6 @@ const coupled = {
     pretrainSteps: 5,
     evalBatches: 2,
     workers: 0,
-    targetTestLoss: 100,
   },
 };
 
@@ -42,9 +41,7 @@ describe('coupled run: real losses on the simulated clock', () => {
     // Both methods start from the same pre-trained base on the same data.
     const r0 = run.rounds.filter((r) => r.round === 0).map((r) => r.test_loss);
     expect(r0[0]).toBe(r0[1]);
-    // A target every loss meets is reached at the first evaluation after training starts.
-    const fedavg = run.summary.find((s) => s.method === 'fedavg')!;
-    expect(fedavg.time_to_target_s).toBe(0);
+    expect(run.summary.map((s) => s.stop_reason)).toEqual(['rounds', 'rounds']);
     expect(toCsv(run.summary, SUMMARY_COLUMNS).split('\n')[0]).toContain('loss_model');
   });
 });

@@ -11,7 +11,7 @@ const twoClients = {
   name: 'hand',
   seed: 5,
   rounds: 4,
-  clients: { count: 2, compute: ['1 TFLOP/s', '3 TFLOP/s'], memory: '16 GB' },
+  clients: { count: 2, compute: ['1 TFLOP/s', '3 TFLOP/s'], utilisation: 1, memory: '16 GB' },
   network: { type: 'fixed', uplinkRate: ['10 Mb/s', '2 Mb/s'], downlinkRate: ['100 Mb/s', '40 Mb/s'] },
   model: { workload: { flops: '6 TFLOP', upload: '5 MB', download: '20 MB', memory: '4 GB' } },
   methods: ['fedavg'],
@@ -84,8 +84,10 @@ describe('hand-checkable scenario', () => {
     const run = await runScenario(load(twoClients));
     const header = (text: string) => text.split('\n')[0]!.split(',');
     expect(header(toCsv(run.rounds, ROUND_COLUMNS))).toEqual([
-      'method', 'round', 'sim_time_s', 'round_latency_s', 'planned_latency_s', 'train_loss', 'test_loss',
-      'bytes_up', 'bytes_down', 'energy_j', 'participants', 'dropped', 'rho_mean', 'timing_model', 'loss_model',
+      'method', 'replication', 'round', 'sim_time_s', 'round_latency_s', 'planned_latency_s', 'train_loss', 'test_loss',
+      'bytes_up', 'bytes_down', 'energy_j', 'participants', 'dropped',
+      'dropped_oom', 'dropped_dropout', 'dropped_late', 'dropped_unavailable', 'dropped_stale', 'dropped_infeasible', 'dropped_no_link', 'dropped_no_prb',
+      'rho_mean', 'timing_model', 'loss_model',
     ]);
     expect(header(toCsv(run.clients, CLIENT_COLUMNS))).toContain('t_upload_s');
     expect(header(toCsv(run.summary, SUMMARY_COLUMNS))).toContain('time_to_target_s');

@@ -29,9 +29,10 @@ describe('solver memory floor: one tolerance for planner and device check', () =
     expect(load - M).toBeLessThan(M * 1e-15);
     expect(fitsInMemory({ memoryBytes: M }, load)).toBe(true);
     expect(rhoMinFromMemory(M, split.fixedMemoryBytes, split.prunableMemoryBytes)).toBeCloseTo(rho, 14);
-    // The tolerance is far below anything physical: 32 B more than 32 GB still fits, 33 B... not.
-    expect(MEMORY_FIT_TOLERANCE).toBeLessThanOrEqual(1e-9);
-    expect(memoryFits(M + 100, M)).toBe(false);
+    // The tolerance is far below anything physical: one whole byte more than 32 GB does not fit.
+    expect(MEMORY_FIT_TOLERANCE).toBeLessThanOrEqual(1e-12);
+    expect(memoryFits(M + 1, M)).toBe(false);
+    expect(memoryFits(M * (1 + 1e-15), M)).toBe(true);
   });
 
   it('a client placed exactly at its memory floor is not rejected as oom and its bandwidth is used', async () => {

@@ -10,7 +10,7 @@ const oneClient = {
   name: 'w1',
   seed: 1,
   rounds: 2,
-  clients: { count: 1, compute: '2 TFLOP/s', memory: '8 GB', txPower: '23 dBm', distance: '250 m' },
+  clients: { count: 1, compute: '2 TFLOP/s', utilisation: 1, memory: '8 GB', txPower: '23 dBm', distance: '250 m' },
   network: {
     type: 'wireless',
     bandwidth: '10 MHz',

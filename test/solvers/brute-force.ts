@@ -1,36 +1,31 @@
 /**
  * An independent brute-force search for the JCPBA optimum, shared by the solver tests: a grid over
- * (rho_k, bandwidth split) followed by pattern search from the 8 best grid points. `rate` is the
- * uplink rate model written out by the test, so nothing here comes from the solvers.
+ * (rho_k, bandwidth split) followed by pattern search from the 8 best grid points. The objective,
+ * the rate of the instance's `rateModel` and the memory floors come from ./oracle.ts (the model
+ * written out from solvers/README.md), so nothing here comes from the solvers.
  */
-import { rhoMinAll } from '../../solvers/jcpba/model.js';
 import type { JcpbaInstance } from '../../solvers/jcpba/types.js';
+import { clientLatency, memoryFloor, rateOf, rounds, type RateFn } from './oracle.js';
 
-export function bruteForce(inst: JcpbaInstance, rate: (bandwidthHz: number, txPowerW: number, gain: number, n0WPerHz: number) => number): number {
+/** `rate`: the oracle's rate of the instance's model, unless a test passes its own hand-written one. */
+export function bruteForce(inst: JcpbaInstance, rate: RateFn = rateOf(inst)): number {
   const K = inst.clients.length;
-  const floors = rhoMinAll(inst);
+  const floors = inst.clients.map(memoryFloor);
   const dims = 2 * K - 1;
   const lo = [...floors, ...Array<number>(K - 1).fill(0)];
   const hi = [...floors.map(() => inst.rhoMax), ...Array<number>(K - 1).fill(1)];
+  // J = R(rho) max_k T_k with the oracle's latency; x = (rho_1..rho_K, f_1..f_{K-1}): client k
+  // gets fraction f_k of the bandwidth left. Inlined (no arrays): it runs ~10^6 times.
   const J = (x: number[]): number => {
     let rest = inst.bandwidthHz;
     let t = 0;
-    let mass = 0;
-    let wsum = 0;
     for (let k = 0; k < K; k++) {
-      const f = k < K - 1 ? x[K + k]! : 1;
-      const b = rest * f;
+      const b = k < K - 1 ? rest * x[K + k]! : rest;
       rest -= b;
-      const c = inst.clients[k]!;
-      const rho = x[k]!;
-      const bits = c.fixedUploadBits + (1 - rho) * c.prunableUploadBits;
-      const tk = c.downloadS + (c.fixedFlops + (1 - rho) * c.prunableFlops) / c.flopsPerS + bits / rate(b, c.txPowerW, c.channelGain, inst.n0WPerHz);
-      t = Math.max(t, tk);
-      mass += c.weight * rho;
-      wsum += c.weight;
+      t = Math.max(t, clientLatency(inst, k, x[k]!, b, rate));
     }
-    const den = inst.rounds.epsilon - inst.rounds.beta * (mass / wsum);
-    return den > 0 ? (inst.rounds.A * t) / den : Infinity;
+    const j = rounds(inst, x) * t;
+    return Number.isNaN(j) ? Infinity : j;
   };
   const n = K === 2 ? 41 : 11;
   const pts: { x: number[]; j: number }[] = [];

@@ -18,16 +18,12 @@ import {
 } from '../../solvers/jcpba/index.js';
 import {
   bandwidthForRateHz,
-  clientLatencyS,
-  meanPruningRate,
   rateCurvatureBpsPerHz2,
   rateLimitBps,
   rateSlopeBpsPerHz,
   rayleighErgodicRateBps,
-  rhoMinAll,
-  roundsToTarget,
 } from '../../solvers/jcpba/model.js';
-import { shannonRateBps as shannonRateBpsForTest } from '../../src/radio/rate.js';
+import { clientLatency, memoryFloor, rayleighErgodicRate, rounds as roundsOracle, shannonRate as shannonRateBpsForTest } from './oracle.js';
 import { randomInstance } from '../../solvers/jcpba/random-instance.js';
 
 const [P, G, N0] = [0.2, 1e-12, 10 ** (-20.4)];
@@ -61,6 +57,13 @@ describe('Rayleigh ergodic rate of an FDMA share', () => {
       expect(Math.abs(rayleighErgodicRateBps(b, P, G, N0) / expected - 1)).toBeLessThan(1e-9);
     }
     expect(rayleighErgodicRateBps(0, P, G, N0)).toBe(0);
+  });
+
+  it("the tests' own e^y E1(y) rate (./oracle.ts, used by the brute force) equals the quadrature too", () => {
+    for (const b of [...shares, 1e5 * C]) {
+      const expected = (b * ergodicNatsQuadrature(C / b)) / Math.LN2;
+      expect(Math.abs(rayleighErgodicRate(b, P, G, N0) / expected - 1)).toBeLessThan(1e-9);
+    }
   });
 
   it('is below the Shannon rate at the same gain (Jensen) and tends to the same limit p g / (N0 ln 2)', () => {
@@ -118,29 +121,26 @@ function ergodicInstance(seed: number, name: string, K: number): JcpbaInstance {
   return { ...randomInstance(seed, name, K), rateModel: 'rayleigh-ergodic' };
 }
 
-/** Feasibility, with every latency recomputed from the ergodic rate directly. */
+/**
+ * Feasibility, with every latency recomputed from the test's own model (./oracle.ts: its own
+ * e^y E1(y), memory floor and rounds model).
+ */
 function expectFeasibleErgodic(inst: JcpbaInstance, r: JcpbaSolved): void {
   const K = inst.clients.length;
   expect(r.rho).toHaveLength(K);
   const sumB = r.bandwidthHz.reduce((s, b) => s + b, 0);
   expect(sumB).toBeLessThanOrEqual(inst.bandwidthHz * (1 + 1e-9));
-  const floors = rhoMinAll(inst);
   const lat = inst.clients.map((c, k) => {
     const rho = r.rho[k]!;
-    expect(rho).toBeGreaterThanOrEqual(floors[k]! - 1e-12);
+    expect(rho).toBeGreaterThanOrEqual(memoryFloor(c) - 1e-12);
     expect(rho).toBeLessThanOrEqual(inst.rhoMax + 1e-12);
     expect(r.bandwidthHz[k]!).toBeGreaterThanOrEqual(0);
-    const bits = c.fixedUploadBits + (1 - rho) * c.prunableUploadBits;
-    return (
-      c.downloadS +
-      (c.fixedFlops + (1 - rho) * c.prunableFlops) / c.flopsPerS +
-      bits / rayleighErgodicRateBps(r.bandwidthHz[k]!, c.txPowerW, c.channelGain, inst.n0WPerHz)
-    );
+    return clientLatency(inst, k, rho, r.bandwidthHz[k]!);
   });
   lat.forEach((t, k) => expect(Math.abs(r.clientLatencyS[k]! / t - 1)).toBeLessThan(1e-9));
   const T = Math.max(...lat);
   expect(Math.abs(r.roundLatencyS / T - 1)).toBeLessThan(1e-9);
-  const R = roundsToTarget(inst.rounds, meanPruningRate(inst.clients, r.rho));
+  const R = roundsOracle(inst, r.rho);
   expect(Math.abs(r.totalLatencyS / (R * T) - 1)).toBeLessThan(1e-9);
 }
 
@@ -179,9 +179,10 @@ describe("all solvers with rateModel 'rayleigh-ergodic' on 30 random instances",
     for (const { inst, out } of results.slice(0, 10)) {
       const shannon = solved(solveJcpba({ ...inst, rateModel: 'shannon' }, 'exact'));
       expect(solved(out.exact).totalLatencyS).toBeGreaterThan(shannon.totalLatencyS);
-      // and the Shannon latencies of an allocation are what clientLatencyS gives by default
+      // and the Shannon solution's latencies are those of the Shannon rate
+      const shannonInst: JcpbaInstance = { ...inst, rateModel: 'shannon' };
       shannon.rho.forEach((rho, k) =>
-        expect(clientLatencyS(inst.clients[k]!, rho, shannon.bandwidthHz[k]!, inst.n0WPerHz)).toBe(shannon.clientLatencyS[k]),
+        expect(clientLatency(shannonInst, k, rho, shannon.bandwidthHz[k]!) / shannon.clientLatencyS[k]!).toBeCloseTo(1, 9),
       );
     }
   });
@@ -200,7 +201,7 @@ describe('exact meets the KKT conditions of the ergodic per-T problem', () => {
     for (let i = 0; i < 12; i++) {
       const inst = ergodicInstance(800 + i, 'ergodic-kkt', 8 + (i % 3) * 2);
       const { result, diagnostics } = solveExactDetailed(inst);
-      const floors = rhoMinAll(inst);
+      const floors = inst.clients.map(memoryFloor);
       const T = diagnostics.latencyS;
       const marginals: number[] = [];
       inst.clients.forEach((c, k) => {
@@ -209,7 +210,7 @@ describe('exact meets the KKT conditions of the ergodic per-T problem', () => {
         const tau = T - c.downloadS - c.fixedFlops / c.flopsPerS;
         const c1 = c.prunableFlops / c.flopsPerS;
         const u = (b: number) => {
-          const r = rayleighErgodicRateBps(b, c.txPowerW, c.channelGain, inst.n0WPerHz);
+          const r = rayleighErgodicRate(b, c.txPowerW, c.channelGain, inst.n0WPerHz);
           return (r * tau - c.fixedUploadBits) / (c.prunableUploadBits + r * c1);
         };
         const b = result.bandwidthHz[k]!;
@@ -240,7 +241,7 @@ describe('ergodic exact against an independent brute-force grid (K = 2, 3)', () 
     for (let s = 0; s < 3; s++) {
       it(`K = ${K}, seed ${s}: exact within 0.1% of the grid's best and never above it`, () => {
         const inst = ergodicInstance(950 + s, `ergodic-brute-${K}`, K);
-        const grid = bruteForce(inst, rayleighErgodicRateBps);
+        const grid = bruteForce(inst);
         const ex = solved(solveJcpba(inst, 'exact'));
         expectFeasibleErgodic(inst, ex);
         expect(ex.totalLatencyS).toBeLessThanOrEqual(grid * (1 + EXACT_TOLERANCE));

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { main } from '../../src/cli/main.js';
 import { capture } from '../helpers/io.js';
+import { snapshot } from '../helpers/snapshot.js';
 import { runSweep } from '../../src/sweep/sweep.js';
 import { ROUND_COLUMNS, SUMMARY_COLUMNS } from '../../src/output/records.js';
 
@@ -34,22 +35,9 @@ writeFileSync(file, SCENARIO);
 const SETS = ['clients.count=1,3', 'network.downlinkRate=10 Mb/s,"40 Mb/s"', 'seed=1,2'];
 const RUNS = 2 * 2 * 2;
 
+
 const read = (p: string) => readFileSync(p, 'utf8');
 const rows = (p: string) => parse(read(p), { columns: true }) as Record<string, string>[];
-
-/** Every file of a sweep folder, relative path -> bytes. */
-function snapshot(out: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (d: string, rel: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p, `${rel}${name}/`);
-      else files[`${rel}${name}`] = read(p);
-    }
-  };
-  walk(out, '');
-  return files;
-}
 
 describe('airtune sweep', () => {
   it('writes one tidy row per run x method x round, swept columns after run_id', async () => {

@@ -10,6 +10,7 @@ import {
   type TrainingEnvironment,
 } from '../../src/training/federated/index.js';
 import { defaultProxy } from '../../src/training/model/index.js';
+import { decode, EOT } from '../../src/training/data/tokenizer.js';
 import { createExecutor, type TrainingExecutor } from '../../src/training/pool/index.js';
 
 // A tiny proxy (1 layer, width 32) so a few rounds of several methods run in seconds.
@@ -76,6 +77,16 @@ describe('federated trainer', () => {
     expect(a.describe()).toMatch(/^fedavg on tiny [\d,]+ params, tfjs-\w+/);
   });
 
+  it('the test set is held out: no test document is in any client\'s training data', () => {
+    const docs = (tokens: Uint8Array) => decode(tokens).split(String.fromCharCode(EOT)).filter((d) => d !== '');
+    const clientDocs = new Set(env.data.train.flatMap((c) => docs(c.tokens)));
+    expect(clientDocs.size).toBeGreaterThan(100);
+    const test = docs(env.data.test.tokens);
+    expect(test).toEqual(env.data.testTexts);
+    expect(test.length).toBeGreaterThan(5);
+    expect(test.filter((t) => clientDocs.has(t))).toEqual([]);
+  });
+
   // Each method lowers the held-out loss within a few rounds (fixed seeds; 4 rounds x 3 clients x 3 steps).
   for (const [id, params] of [
     ['fedavg', {}],
@@ -99,6 +110,17 @@ describe('federated trainer', () => {
     });
   }
 
+  it('aggregation 1 is the rules\' round 0: LoRA-A2 trains B first (Alg. 1), as the cost model counts it', async () => {
+    const t = await createFederatedTrainer({ method: { id: 'lora-a2', params: { rank: 4, targets: ['q', 'v'] } }, env });
+    const before = t.global().lora!.weights;
+    await t.aggregate(1, everyone());
+    const after = t.global().lora!.weights;
+    const changed = (suffix: string) => Object.keys(after).filter((k) => k.endsWith(suffix)).some((k) => after[k]!.some((v, i) => v !== before[k]![i]));
+    expect(changed('.B')).toBe(true);
+    expect(changed('.A')).toBe(false);
+    await t.close();
+  });
+
   it('evaluates every evalEvery rounds and keeps the model when nobody contributes', async () => {
     const e2 = { ...env, config: { ...env.config, evalEvery: 2 } };
     const t = await createFederatedTrainer({ method: { id: 'fedavg' }, env: e2 });
@@ -116,11 +138,12 @@ describe('federated trainer', () => {
     await t.aggregate(1, [{ client: 0, weight: 1, staleness: 0 }, { client: 1, weight: 1, staleness: 0 }]);
     const v1 = t.global();
     await t.aggregate(2, [{ client: 2, weight: 1, staleness: 1 }]);
-    // By hand: client 2 trains from v0 (downloaded before aggregation 1), the server merges into v1.
+    // By hand: client 2 trains from v0 (downloaded before aggregation 1), the server merges into v1;
+    // aggregation 2 is the rules' round 1 (rules count from 0).
     const rule = getMethod('fedavg').training!;
     const ctx = flContext(env);
     const expected = (from: typeof v0) =>
-      rule.aggregate(v1, 2, [{ weight: 1, update: rule.clientWork(rule.configure(from, 2, { client: 2 }, ctx, {}), {}, env.arch) }], ctx, {});
+      rule.aggregate(v1, 1, [{ weight: 1, update: rule.clientWork(rule.configure(from, 1, { client: 2 }, ctx, {}), {}, env.arch) }], ctx, {});
     expect(t.global().weights).toEqual(expected(v0).weights);
     expect(t.global().weights).not.toEqual(expected(v1).weights);
     await expect(t.aggregate(3, [{ client: 0, weight: 1, staleness: 5 }])).rejects.toThrow(/refers to version/);

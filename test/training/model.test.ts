@@ -15,7 +15,8 @@ import {
   proxyParamCount,
   type Weights,
 } from '../../src/training/model/index.js';
-import { lossAndGrads, lossOn } from '../../src/training/train/index.js';
+import { lossOn } from '../../src/training/train/index.js';
+import { referenceLoss, to64 } from '../helpers/reference-lm.js';
 import { RandomStream } from '../../src/random/index.js';
 
 const tiny: Architecture = {
@@ -51,95 +52,6 @@ function randomWeights(arch: Architecture, seed: number): Weights {
 function tokensFor(arch: Architecture, batch: number, seqLen: number, seed: number): Int32Array {
   const rs = RandomStream.of(seed, 'test-tokens');
   return Int32Array.from({ length: batch * (seqLen + 1) }, () => rs.int(arch.vocab));
-}
-
-// ---------------- independent float64 reference implementation (naive loops) ----------------
-
-function erf(x: number): number {
-  // Maclaurin series (Abramowitz & Stegun 7.1.5); |x| < 4 covers all pre-activations here.
-  if (Math.abs(x) >= 4) return Math.sign(x);
-  let sum = 0;
-  let term = x;
-  for (let n = 0; n < 80; n++) {
-    sum += term / (2 * n + 1);
-    term *= (-x * x) / (n + 1);
-  }
-  return (2 / Math.sqrt(Math.PI)) * sum;
-}
-
-type W64 = Record<string, Float64Array>;
-
-function refLoss(arch: Architecture, w: W64, tokens: ArrayLike<number>, B: number, T: number): number {
-  const h = arch.hidden;
-  const H = arch.heads;
-  const d = h / H;
-  const f = arch.ffn;
-  const lin = (x: number[], W: Float64Array, b: Float64Array | undefined, out: number, inp: number) =>
-    Array.from({ length: out }, (_, o) => {
-      let s = b ? b[o]! : 0;
-      for (let i = 0; i < inp; i++) s += W[o * inp + i]! * x[i]!;
-      return s;
-    });
-  const ln = (x: number[], g: Float64Array, b: Float64Array) => {
-    const mu = x.reduce((a, v) => a + v, 0) / x.length;
-    const v = x.reduce((a, y) => a + (y - mu) ** 2, 0) / x.length;
-    return x.map((y, i) => ((y - mu) / Math.sqrt(v + 1e-5)) * g[i]! + b[i]!);
-  };
-  let total = 0;
-  for (let b = 0; b < B; b++) {
-    const row = (t: number) => tokens[b * (T + 1) + t]!;
-    let x = Array.from({ length: T }, (_, t) =>
-      Array.from({ length: h }, (_, c) => w['tok_emb']![row(t) * h + c]! + w['pos_emb']![t * h + c]!),
-    );
-    for (let l = 0; l < arch.layers; l++) {
-      const p = (n: string) => w[`l${l}.${n}`]!;
-      const xn = x.map((v) => ln(v, p('ln1.g'), p('ln1.b')));
-      const q = xn.map((v) => lin(v, p('attn.wq'), p('attn.bq'), h, h));
-      const k = xn.map((v) => lin(v, p('attn.wk'), p('attn.bk'), h, h));
-      const vv = xn.map((v) => lin(v, p('attn.wv'), p('attn.bv'), h, h));
-      const ctx = Array.from({ length: T }, () => new Array<number>(h).fill(0));
-      for (let hd = 0; hd < H; hd++) {
-        for (let i = 0; i < T; i++) {
-          const s: number[] = [];
-          for (let j = 0; j <= i; j++) {
-            let dot = 0;
-            for (let c = 0; c < d; c++) dot += q[i]![hd * d + c]! * k[j]![hd * d + c]!;
-            s.push(dot / Math.sqrt(d));
-          }
-          const mx = Math.max(...s);
-          const e = s.map((z) => Math.exp(z - mx));
-          const z = e.reduce((a, y) => a + y, 0);
-          for (let j = 0; j <= i; j++)
-            for (let c = 0; c < d; c++) ctx[i]![hd * d + c]! += (e[j]! / z) * vv[j]![hd * d + c]!;
-        }
-      }
-      x = x.map((v, t) => {
-        const o = lin(ctx[t]!, p('attn.wo'), p('attn.bo'), h, h);
-        return v.map((y, c) => y + o[c]!);
-      });
-      x = x.map((v) => {
-        const u = lin(ln(v, p('ln2.g'), p('ln2.b')), p('mlp.w1'), p('mlp.b1'), f, h).map(
-          (z) => 0.5 * z * (1 + erf(z / Math.SQRT2)),
-        );
-        const o = lin(u, p('mlp.w2'), p('mlp.b2'), h, f);
-        return v.map((y, c) => y + o[c]!);
-      });
-    }
-    for (let t = 0; t < T; t++) {
-      const xf = ln(x[t]!, w['ln_f.g']!, w['ln_f.b']!);
-      const logits = lin(xf, w['tok_emb']!, undefined, arch.vocab, h);
-      const mx = Math.max(...logits);
-      const lse = mx + Math.log(logits.reduce((a, z) => a + Math.exp(z - mx), 0));
-      total += lse - logits[row(t + 1)]!;
-    }
-  }
-  return total / (B * T);
-}
-
-function to64(w: Weights): W64 {
-  const out: W64 = {};
-  for (const [k, v] of Object.entries(w)) out[k] = Float64Array.from(v);
-  return out;
 }
 
 beforeAll(async () => {
@@ -193,7 +105,7 @@ describe('forward and gradients against a float64 reference', () => {
   const tokens = tokensFor(tiny, B, T, 2);
 
   it('loss equals the naive implementation', () => {
-    const ref = refLoss(tiny, to64(w), tokens, B, T);
+    const ref = referenceLoss(tiny, to64(w), tokens, B, T);
     expect(ref).toBeGreaterThan(1);
     expect(lossOn(tiny, w, tokens, B, T)).toBeCloseTo(ref, 4);
   });
@@ -203,40 +115,7 @@ describe('forward and gradients against a float64 reference', () => {
     const toks = tokensFor(a, 2, 16, 3);
     expect(Math.abs(lossOn(a, initWeights(a, 1), toks, 2, 16) - Math.log(256))).toBeLessThan(0.05);
   });
-
-  it('gradients match central finite differences of the reference', () => {
-    const picks: Array<[string, number]> = [
-      ['tok_emb', 5],
-      ['tok_emb', 40],
-      ['pos_emb', 3],
-      ['l0.ln1.g', 2],
-      ['l0.ln1.b', 7],
-      ['l0.attn.wq', 9],
-      ['l0.attn.bk', 1],
-      ['l1.attn.wv', 30],
-      ['l1.attn.wo', 17],
-      ['l0.mlp.w1', 50],
-      ['l1.mlp.b1', 4],
-      ['l1.mlp.w2', 60],
-      ['ln_f.g', 3],
-      ['ln_f.b', 0],
-    ];
-    const names = [...new Set(picks.map((p) => p[0]))];
-    const { grads } = lossAndGrads(tiny, w, tokens, B, T, names);
-    const w64 = to64(w);
-    const eps = 1e-5;
-    for (const [name, i] of picks) {
-      const orig = w64[name]![i]!;
-      w64[name]![i] = orig + eps;
-      const up = refLoss(tiny, w64, tokens, B, T);
-      w64[name]![i] = orig - eps;
-      const down = refLoss(tiny, w64, tokens, B, T);
-      w64[name]![i] = orig;
-      const fd = (up - down) / (2 * eps);
-      const g = grads[name]![i]!;
-      expect(Math.abs(g - fd), `${name}[${i}] tfjs ${g} vs fd ${fd}`).toBeLessThan(2e-5 + 1e-3 * Math.abs(fd));
-    }
-  });
+  // Gradients of every parameter kind: test/training/gradients-reference.test.ts.
 });
 
 describe('LoRA and masks', () => {

@@ -104,8 +104,8 @@ function fileKind(p: string): 'dir' | 'file' | 'other' | undefined {
   return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
 }
 
-/** Resolve the train/test files of a real source; clear errors when missing. */
-function realFiles(cfg: DataConfig, baseDir: string, ext: string): { train: string; test?: string } {
+/** Resolve the train/test files of a real source; clear errors when missing. Also used by sweep queue jobs (src/sweep/queue-job.ts) to ship or look up the same files. */
+export function realFiles(cfg: DataConfig, baseDir: string, ext: string): { train: string; test?: string } {
   const tried = cfg.path !== undefined ? resolve(baseDir, cfg.path) : cfg.source === 'gsm8k' ? defaultGsm8kDir() : undefined;
   const generated = `generated-${cfg.source}`;
   if (tried === undefined) {

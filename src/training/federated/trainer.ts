@@ -261,20 +261,37 @@ export async function createFederatedTrainer(opts: FederatedTrainerOptions): Pro
       let next = current;
       let trainLoss: number | null = null;
       uploads = [];
-      if (contributions.length > 0) {
+      // Rules count rounds from 0, as the cost model does (the planner passes round - 1) and the
+      // in-process harness: aggregation 1 is the rules' round 0 (LoRA-A2 trains B first, Alg. 1).
+      const ruleRound = round - 1;
+      if (contributions.length > 0 && method.schedule === 'sequential') {
+        // Clients in order, each from the model the previous one left (FedCyBGD's cycle): one
+        // task at a time, the rule's aggregate of a single update applies it.
+        const losses: number[] = [];
+        for (const c of contributions) {
+          const plan = c.rho !== undefined ? { client: c.client, rho: c.rho } : { client: c.client };
+          const task: MethodTask = { kind: 'method', method: method.id, arch: env.arch, config: rule.configure(next, ruleRound, plan, ctx, params), params };
+          const [r] = await env.executor.run([task]);
+          const update = r!.update as ClientUpdate;
+          next = rule.aggregate(next, ruleRound, [{ weight: c.weight, update }], ctx, params);
+          uploads.push({ client: update.client, uploadBytes: update.uploadBytes });
+          losses.push(update.trainLoss);
+        }
+        trainLoss = losses.reduce((a, b) => a + b, 0) / losses.length;
+      } else if (contributions.length > 0) {
         const tasks: MethodTask[] = contributions.map((c) => {
           const plan = c.rho !== undefined ? { client: c.client, rho: c.rho } : { client: c.client };
           return {
             kind: 'method',
             method: method.id,
             arch: env.arch,
-            config: rule.configure(versionFor(round, c.staleness), round, plan, ctx, params),
+            config: rule.configure(versionFor(round, c.staleness), ruleRound, plan, ctx, params),
             params,
           };
         });
         const results = await env.executor.run(tasks);
         const updates = results.map((r, i) => ({ weight: contributions[i]!.weight, update: r.update as ClientUpdate }));
-        next = rule.aggregate(current, round, updates, ctx, params);
+        next = rule.aggregate(current, ruleRound, updates, ctx, params);
         uploads = updates.map((u) => ({ client: u.update.client, uploadBytes: u.update.uploadBytes }));
         trainLoss = updates.reduce((s, u) => s + u.update.trainLoss, 0) / updates.length;
       }

@@ -10,11 +10,18 @@
  *   backend has no UnsortedSegmentSum, so `tf.gather`'s own gradient fails there) and the
  *   softmax cross-entropy, each a handful of ops instead of the autodiff graph.
  * Token batches are rows of seqLen + 1 tokens: inputs are tokens[0..T-1], targets [1..T].
+ *
+ * On the wasm backend the same model runs on airtune's SIMD kernels (src/training/kernels):
+ * every projection is one `linear` kernel (bias and residual fused, both operand layouts of the
+ * backward products handled without transposes), attention is one causal kernel reading q, k,
+ * v in place from the fused projection, and LayerNorm, GELU, the embedding and the loss are one
+ * kernel each way. The tfjs-op path below stays for the other backends (cpu, node).
  */
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients: register the ones this model needs (see gradients.ts).
 import './gradients.js';
 import type { Architecture } from '../../costs/architecture.js';
+import * as K from '../kernels/index.js';
 
 export interface TfLora {
   rank: number;
@@ -34,8 +41,10 @@ export interface TfParams {
 export interface TfBatch {
   /** Input token ids, int32 [B*T]. */
   ids: tf.Tensor1D;
-  /** One-hot next-token targets, float32 [B*T, V]. */
-  targets: tf.Tensor2D;
+  /** Next-token target ids, int32 [B*T]. */
+  targetIds: tf.Tensor1D;
+  /** One-hot targets, float32 [B*T, V]: made only off the wasm backend (its loss kernel takes ids). */
+  targets?: tf.Tensor2D;
   batch: number;
   seqLen: number;
 }
@@ -65,17 +74,16 @@ export function makeBatch(
       tgt[b * seqLen + t] = y;
     }
   }
-  return tf.tidy(() => ({
-    ids: tf.tensor1d(inp, 'int32'),
-    targets: tf.cast(tf.oneHot(tf.tensor1d(tgt, 'int32'), arch.vocab), 'float32') as tf.Tensor2D,
-    batch,
-    seqLen,
-  }));
+  const targetIds = tf.tensor1d(tgt, 'int32');
+  const out: TfBatch = { ids: tf.tensor1d(inp, 'int32'), targetIds, batch, seqLen };
+  if (!K.kernelsActive()) out.targets = tf.tidy(() => tf.cast(tf.oneHot(targetIds, arch.vocab), 'float32') as tf.Tensor2D);
+  return out;
 }
 
 export function disposeBatch(b: TfBatch): void {
   b.ids.dispose();
-  b.targets.dispose();
+  b.targetIds.dispose();
+  b.targets?.dispose();
 }
 
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
@@ -242,6 +250,39 @@ function causalMask(t: number): tf.Tensor2D {
 
 /** Logits [B*T, V] of the LM. Call inside tf.tidy (or a gradient function). */
 export function lmLogits(arch: Architecture, p: TfParams, batch: TfBatch): tf.Tensor2D {
+  return K.kernelsActive() ? lmLogitsKernels(arch, p, batch) : lmLogitsOps(arch, p, batch);
+}
+
+/** The LM on airtune's wasm kernels (same model, same parameters as lmLogitsOps). */
+function lmLogitsKernels(arch: Architecture, p: TfParams, batch: TfBatch): tf.Tensor2D {
+  const { batch: B, seqLen: T } = batch;
+  const bias = (name: string) => (arch.bias ? p.base[name] : undefined);
+  const norm = (x: tf.Tensor2D, prefix: string) =>
+    arch.norm === 'layernorm'
+      ? K.layerNorm(x, p.base[`${prefix}.g`] as tf.Tensor1D, p.base[`${prefix}.b`] as tf.Tensor1D, LN_EPS)
+      : rmsNorm(x, p.base[`${prefix}.g`] as tf.Tensor1D);
+  const tokEmb = effective(p, 'tok_emb') as tf.Tensor2D;
+  let x = K.embed(tokEmb, p.base['pos_emb'] as tf.Tensor2D, batch.ids, T);
+  for (let l = 0; l < arch.layers; l++) {
+    const a = `l${l}.attn`;
+    const wqkv = tf.concat([effective(p, `${a}.wq`), effective(p, `${a}.wk`), effective(p, `${a}.wv`)], 0);
+    const bqkv = arch.bias ? tf.concat([p.base[`${a}.bq`]!, p.base[`${a}.bk`]!, p.base[`${a}.bv`]!], 0) : undefined;
+    const qkv = K.linear(norm(x, `l${l}.ln1`), wqkv, bqkv); // [N, 3h]
+    x = K.linear(K.attention(qkv, B, T, arch.heads), effective(p, `${a}.wo`), bias(`${a}.bo`), x);
+    const m = `l${l}.mlp`;
+    const xn2 = norm(x, `l${l}.ln2`);
+    const inner =
+      arch.ffnKind === 'gated'
+        ? tf.mul(silu(K.linear(xn2, effective(p, `${m}.w1`), bias(`${m}.b1`))), K.linear(xn2, effective(p, `${m}.w3`), bias(`${m}.b3`)))
+        : K.gelu(K.linear(xn2, effective(p, `${m}.w1`), bias(`${m}.b1`)));
+    x = K.linear(inner as tf.Tensor2D, effective(p, `${m}.w2`), bias(`${m}.b2`), x);
+  }
+  const head = arch.tiedEmbeddings ? tokEmb : effective(p, 'head');
+  return K.linear(norm(x, 'ln_f'), head); // [N, V]
+}
+
+/** The LM as tfjs ops (backends other than wasm). */
+function lmLogitsOps(arch: Architecture, p: TfParams, batch: TfBatch): tf.Tensor2D {
   const { batch: B, seqLen: T } = batch;
   const h = arch.hidden;
   const H = arch.heads;
@@ -300,5 +341,7 @@ export function lmLogits(arch: Architecture, p: TfParams, batch: TfBatch): tf.Te
 
 /** Mean next-token cross-entropy (nats) of the batch. */
 export function lmLoss(arch: Architecture, p: TfParams, batch: TfBatch): tf.Scalar {
-  return softmaxCrossEntropy(lmLogits(arch, p, batch), batch.targets);
+  if (K.kernelsActive()) return K.softmaxCrossEntropy(lmLogits(arch, p, batch), batch.targetIds);
+  const targets = batch.targets ?? (tf.cast(tf.oneHot(batch.targetIds, arch.vocab), 'float32') as tf.Tensor2D);
+  return softmaxCrossEntropy(lmLogits(arch, p, batch), targets);
 }

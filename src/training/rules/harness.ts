@@ -5,7 +5,8 @@
  * is the real loop; this one only exercises the rule's contract.
  */
 import type { Architecture } from '../../costs/architecture.js';
-import { sampleBatch, type TokenCorpus } from '../data/corpus.js';
+import { buildCorpus, sampleBatch, type TokenCorpus } from '../data/corpus.js';
+import { splitTest } from '../data/partition.js';
 import { RandomStream } from '../../random/index.js';
 import type { ClientUpdate, FlContext, GlobalModel, LocalTraining, TrainingRule } from '../federated/types.js';
 import { mergeLora } from '../model/lora.js';
@@ -43,7 +44,11 @@ export interface RoundRecord<U> {
   updates: ClientUpdate<U>[];
 }
 
-/** Run `rounds` rounds of `rule` from `base`; `onRound` sees the global model after each round. */
+/**
+ * Run `rounds` rounds of `rule` from `base`; `onRound` sees the global model after each round.
+ * `schedule: 'sequential'` runs the clients of a round one after another, each configured from the
+ * model after the previous one's update (as the simulation's trainer does for such methods).
+ */
 export function runInProcess<P, C, U, S>(
   rule: TrainingRule<P, C, U, S>,
   params: P,
@@ -51,17 +56,20 @@ export function runInProcess<P, C, U, S>(
   base: Weights,
   rounds: number,
   onRound?: (round: number, global: GlobalModel<S>, updates: ClientUpdate<U>[], before: GlobalModel<S>) => void,
+  schedule: 'parallel' | 'sequential' = 'parallel',
 ): { global: GlobalModel<S>; history: RoundRecord<U>[] } {
   let global = rule.init(base, ctx, params);
   const history: RoundRecord<U>[] = [];
   for (let round = 0; round < rounds; round++) {
     const updates: ClientUpdate<U>[] = [];
+    const before = global;
     for (let client = 0; client < ctx.clients; client++) {
       const config = rule.configure(global, round, { client }, ctx, params);
-      updates.push(rule.clientWork(config, params, ctx.arch));
+      const update = rule.clientWork(config, params, ctx.arch);
+      updates.push(update);
+      if (schedule === 'sequential') global = rule.aggregate(global, round, [{ weight: 1, update }], ctx, params);
     }
-    const before = global;
-    global = rule.aggregate(global, round, updates.map((update) => ({ weight: 1, update })), ctx, params);
+    if (schedule === 'parallel') global = rule.aggregate(global, round, updates.map((update) => ({ weight: 1, update })), ctx, params);
     history.push({ round, updates });
     onRound?.(round, global, updates, before);
   }
@@ -69,22 +77,40 @@ export function runInProcess<P, C, U, S>(
 }
 
 /**
- * Held-out loss before and after `rounds` rounds of `rule` with 3 clients on `corpus`, starting
- * from `initWeights(arch, 1)` (client batches from seed 11, held-out batches from seed 999): the
- * "does this method learn" check every rule's test makes.
+ * A held-out split of `texts` for the "does this method learn" checks: a random quarter of the
+ * documents (`splitTest`, seed `seed`), minus any whose text also occurs among the training
+ * documents, so the held-out text is disjoint from every client's data.
+ */
+export function heldOutSplit(texts: readonly string[], fraction = 0.25, seed = 999): { train: string[]; heldOut: string[] } {
+  const { train, test } = splitTest(texts.length, fraction, RandomStream.of(seed, 'held-out'));
+  const trainTexts = train.map((i) => texts[i]!);
+  const seen = new Set(trainTexts);
+  const heldOut = test.map((i) => texts[i]!).filter((t) => !seen.has(t));
+  if (heldOut.length === 0) throw new Error('heldOutSplit: no held-out document is distinct from the training documents');
+  return { train: trainTexts, heldOut };
+}
+
+/**
+ * Held-out loss before and after `rounds` rounds of `rule` with 3 clients, starting from
+ * `initWeights(arch, 1)`: the clients train on the training documents of `heldOutSplit(texts)`
+ * (client batches from seed 11) and the loss is measured on 4 batches of the held-out documents
+ * (seed 999), which no client ever sees. The "does this method learn" check every rule's test
+ * makes; it also returns the split so the test can assert the disjointness.
  */
 export function heldOutLossDrop<P, C, U, S>(
   rule: TrainingRule<P, C, U, S>,
   params: P,
   arch: Architecture,
-  corpus: TokenCorpus,
+  texts: readonly string[],
   local: LocalTraining,
   rounds: number,
-): { before: number; after: number } {
-  const ctx = corpusContext(arch, corpus, 3, local, 11);
-  const held = corpusContext(arch, corpus, 1, local, 999).batches(0, 0, 4);
+  schedule: 'parallel' | 'sequential' = 'parallel',
+): { before: number; after: number; train: string[]; heldOut: string[] } {
+  const { train, heldOut } = heldOutSplit(texts);
+  const ctx = corpusContext(arch, buildCorpus(train), 3, local, 11);
+  const held = corpusContext(arch, buildCorpus(heldOut), 1, local, 999).batches(0, 0, 4);
   const base = initWeights(arch, 1);
   const before = globalLoss(arch, { weights: base }, held);
-  const { global } = runInProcess(rule, params, ctx, base, rounds);
-  return { before, after: globalLoss(arch, global, held) };
+  const { global } = runInProcess(rule, params, ctx, base, rounds, undefined, schedule);
+  return { before, after: globalLoss(arch, global, held), train, heldOut };
 }

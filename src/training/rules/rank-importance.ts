@@ -69,3 +69,19 @@ export function rankPositions(factor: 'A' | 'B', ranks: Int32Array, rank: number
   }
   return out;
 }
+
+/**
+ * LoRA-A2's global selection (Koo et al. 2024, Sec. 4.2): the `budget` highest-scoring ranks over
+ * all modules together (scores[m][k] of rank k of module m; ties: lower module, then lower rank
+ * first). Returns each module's kept ranks, ascending (possibly none).
+ */
+export function globalTopRanks(scores: readonly ArrayLike<number>[], budget: number): Int32Array[] {
+  const all: { m: number; k: number; s: number }[] = [];
+  scores.forEach((row, m) => {
+    for (let k = 0; k < row.length; k++) all.push({ m, k, s: row[k]! });
+  });
+  all.sort((x, y) => y.s - x.s || x.m - y.m || x.k - y.k);
+  const kept: number[][] = scores.map(() => []);
+  for (const { m, k } of all.slice(0, Math.max(0, budget))) kept[m]!.push(k);
+  return kept.map((ks) => Int32Array.from(ks.sort((a, b) => a - b)));
+}

@@ -12,6 +12,7 @@ import { disposeBatch, lmLoss, makeBatch, type TfBatch, type TfParams } from '..
 import { blockCount, blockOf, checkSupported, paramShapes, type Weights } from '../model/params.js';
 import { loraTargets, type Lora } from '../model/lora.js';
 import type { Masks } from '../model/masks.js';
+import { adamUpdate, kernelsActive, sgdUpdate, sumSquares } from '../kernels/index.js';
 
 export interface TokenBatch {
   tokens: Int32Array | Uint8Array;
@@ -25,6 +26,13 @@ export interface AdamConfig {
   beta1: number;
   beta2: number;
   eps: number;
+}
+
+/** Adam moments per trainable slot (base names first, then LoRA names, as resolved) and steps taken. */
+export interface AdamState {
+  step: number;
+  m1: Float32Array[];
+  m2: Float32Array[];
 }
 
 export interface TrainStepsArgs {
@@ -49,6 +57,16 @@ export interface TrainStepsArgs {
   /** Clip the global L2 norm of the trainable gradients to this value (before the update). */
   clipNorm?: number;
   /**
+   * Per trainable parameter (base or LoRA name), entries with mask 0 are never updated and their
+   * gradient is zeroed before clipping (LoRA-A2's masked local training, Koo et al. 2024 eq. (6)).
+   */
+  updateMasks?: Record<string, Uint8Array>;
+  /**
+   * Adam state to start from (moments in trainable-slot order, the step count for the bias
+   * corrections), e.g. carried from another client (FedCyBGD's official loop). Default: fresh.
+   */
+  adamState?: AdamState;
+  /**
    * Task seed. Training is deterministic given the batches (no dropout in the proxy), so the
    * seed only identifies the task; callers derive their batch sampling from it.
    */
@@ -64,6 +82,10 @@ export interface TrainStepsResult {
   losses: number[];
   /** Sum over steps of the squared L2 norm of each trainable parameter's (unclipped) gradient. */
   gradSqNormByParam: Record<string, number>;
+  /** Squared L2 norm of each trainable parameter's (unclipped) gradient at the last step. */
+  lastGradSqNormByParam: Record<string, number>;
+  /** Adam state after the last step (absent for SGD). */
+  adamState?: AdamState;
 }
 
 export interface LossOptions {
@@ -194,6 +216,13 @@ export function lossAndGrads(
   }
 }
 
+/** A copy of a carried Adam moment, or zeros; throws when its length does not match the slot. */
+function startMoment(given: Float32Array | undefined, length: number, name: string): Float32Array {
+  if (!given) return new Float32Array(length);
+  if (given.length !== length) throw new Error(`adamState: moment for ${name} has ${given.length} values, expected ${length}`);
+  return given.slice();
+}
+
 /** Resolve `trainable` to [base names, lora names]. */
 export function resolveTrainable(arch: Architecture, trainable: Trainable, lora?: Lora): [string[], string[]] {
   const baseNames = Object.keys(paramShapes(arch));
@@ -221,8 +250,8 @@ export function resolveTrainable(arch: Architecture, trainable: Trainable, lora?
  * the mask is re-applied after every update.
  *
  * Speed: tfjs only computes loss and gradients; the optimiser (clip, Adam/SGD, weight decay,
- * masks) runs as plain loops over Float32Arrays, which replaces ~12 small tfjs ops per
- * parameter per step (the dominant overhead at proxy size) with one pass over the values.
+ * masks) is one pass over the values per parameter: on wasm a SIMD kernel on the heap (weights
+ * and moments never leave it between steps), elsewhere plain loops over Float32Arrays.
  */
 export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
   const { arch, lr } = args;
@@ -233,14 +262,16 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
     ...(args.lora ? loraShapes(arch, args.lora) : {}),
   };
   // Trainable slots: their tensor map (base or lora), current values (copied), optimiser state.
+  const onKernels = kernelsActive();
   const slots = [
-    ...baseNames.map((n) => ({ name: n, map: params.base, value: args.weights[n]!.slice() })),
-    ...loraNames.map((n) => ({ name: n, map: params.lora!.t, value: args.lora!.weights[n]!.slice() })),
-  ].map((s) => ({
+    ...baseNames.map((n) => ({ name: n, map: params.base, value: args.weights[n]!.slice(), start: args.weights[n]! })),
+    ...loraNames.map((n) => ({ name: n, map: params.lora!.t, value: args.lora!.weights[n]!.slice(), start: args.lora!.weights[n]! })),
+  ].map((s, i) => ({
     ...s,
     mask: s.map === params.base ? args.masks?.[s.name] : undefined,
-    m1: args.optimizer === 'adam' ? new Float32Array(s.value.length) : undefined,
-    m2: args.optimizer === 'adam' ? new Float32Array(s.value.length) : undefined,
+    frozen: args.updateMasks?.[s.name],
+    m1: args.optimizer === 'adam' ? startMoment(args.adamState?.m1[i], s.value.length, s.name) : undefined,
+    m2: args.optimizer === 'adam' ? startMoment(args.adamState?.m2[i], s.value.length, s.name) : undefined,
   }));
   for (const s of slots) {
     if (s.mask) for (let i = 0; i < s.value.length; i++) if (s.mask[i] === 0) s.value[i] = 0;
@@ -249,8 +280,100 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
   const wd = args.weightDecay ?? 0;
   const losses: number[] = [];
   const gradSqNormByParam: Record<string, number> = {};
+  const lastGradSqNormByParam: Record<string, number> = {};
   for (const s of slots) gradSqNormByParam[s.name] = 0;
-  let step = 0;
+  let step = args.optimizer === 'adam' ? (args.adamState?.step ?? 0) : 0;
+  /** The clip factor (Pascanu et al. 2013) for the unclipped squared norms of this step's gradients. */
+  const clipFactor = (sq: number[]): number => {
+    let total = 0;
+    slots.forEach((s, i) => {
+      gradSqNormByParam[s.name]! += sq[i]!;
+      lastGradSqNormByParam[s.name] = sq[i]!;
+      total += sq[i]!;
+    });
+    return args.clipNorm !== undefined ? Math.min(1, args.clipNorm / (Math.sqrt(total) + 1e-12)) : 1;
+  };
+  const result = (): TrainStepsResult => {
+    const weights: Weights = {};
+    const loraOut: Weights = args.lora ? { ...args.lora.weights } : {};
+    for (const s of slots) {
+      if (s.map === params.base) weights[s.name] = s.value;
+      else loraOut[s.name] = s.value;
+    }
+    const lora = args.lora ? { rank: args.lora.rank, alpha: args.lora.alpha, weights: loraOut } : undefined;
+    const adamState =
+      args.optimizer === 'adam' ? { step, m1: slots.map((s) => s.m1!), m2: slots.map((s) => s.m2!) } : undefined;
+    return { weights, lora, losses, gradSqNormByParam, lastGradSqNormByParam, ...(adamState ? { adamState } : {}) };
+  };
+  if (onKernels) {
+    // wasm: parameters and Adam moments stay on the heap for the whole call; the fused update
+    // kernel writes each step's weights to a new tensor (see kernels/index.ts adamUpdate).
+    // Adam moments (zeros, or carried from an earlier call: FedCyBGD's optimiser state) on the heap.
+    const moments = slots.map((s) =>
+      s.m1 && s.m2 ? [tf.tensor(s.m1, shapes[s.name] as number[], 'float32'), tf.tensor(s.m2, shapes[s.name] as number[], 'float32')] : [],
+    );
+    // Entries an update mask freezes (LoRA-A2's unselected ranks): zero gradient, value kept.
+    const frozen = slots.map((s) => (s.frozen ? tf.tensor(s.frozen, shapes[s.name] as number[], 'float32') : null));
+    const starts = slots.map((s) => (s.frozen ? tf.tensor(s.start, shapes[s.name] as number[], 'float32') : null));
+    try {
+      for (const s of slots) {
+        s.map[s.name]!.dispose();
+        s.map[s.name] = tf.tensor(s.value, shapes[s.name] as number[], 'float32');
+      }
+      for (const tb of args.batches) {
+        step++;
+        const b = makeBatch(arch, tb.tokens, tb.batch, tb.seqLen);
+        const xs = slots.map((s) => s.map[s.name]!);
+        let grads: tf.Tensor[] = [];
+        try {
+          const r = tf.tidy(() => tf.valueAndGrads(() => lmLoss(arch, params, b))(xs));
+          grads = r.grads.map((g, i) => {
+            const keep = frozen[i];
+            if (!keep) return g;
+            const z = tf.mul(g, keep);
+            g.dispose();
+            return z;
+          });
+          losses.push(r.value.dataSync()[0]!);
+          r.value.dispose();
+          const clip = clipFactor(grads.map(sumSquares));
+          const stepSize = (lr * Math.sqrt(1 - adam.beta2 ** step)) / (1 - adam.beta1 ** step);
+          const epsHat = adam.eps * Math.sqrt(1 - adam.beta2 ** step);
+          slots.forEach((s, i) => {
+            const mask = s.map === params.base ? params.masks?.[s.name] : undefined;
+            const [m, v] = moments[i]!;
+            const next =
+              m && v
+                ? adamUpdate(xs[i]!, grads[i]!, m, v, mask, { clip, beta1: adam.beta1, beta2: adam.beta2, stepSize, epsHat, lrWd: lr * wd })
+                : sgdUpdate(xs[i]!, grads[i]!, mask, clip, lr, wd);
+            xs[i]!.dispose();
+            const keep = frozen[i];
+            if (keep) {
+              // w = keep ? updated : start (frozen entries return to their value at the call's start)
+              s.map[s.name] = tf.tidy(() => tf.add(tf.mul(next, keep), tf.mul(starts[i]!, tf.sub(1, keep))));
+              next.dispose();
+            } else s.map[s.name] = next;
+          });
+        } finally {
+          tf.dispose(grads);
+          disposeBatch(b);
+        }
+      }
+      slots.forEach((s, i) => {
+        s.value = (s.map[s.name]!.dataSync() as Float32Array).slice();
+        const [m, v] = moments[i]!;
+        if (m && v) {
+          s.m1 = (m.dataSync() as Float32Array).slice();
+          s.m2 = (v.dataSync() as Float32Array).slice();
+        }
+      });
+      return result();
+    } finally {
+      tf.dispose(moments.flat());
+      tf.dispose([...frozen, ...starts].filter((t): t is tf.Tensor => t !== null));
+      dispose();
+    }
+  }
   try {
     for (const tb of args.batches) {
       step++;
@@ -273,16 +396,15 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
         disposeBatch(b);
       }
       // Global-norm clipping (Pascanu et al. 2013) on the unclipped squared norms.
-      let total = 0;
-      slots.forEach((s, i) => {
-        const g = grads[i]!;
-        let sq = 0;
-        for (let j = 0; j < g.length; j++) sq += g[j]! * g[j]!;
-        gradSqNormByParam[s.name]! += sq;
-        total += sq;
-      });
-      const clip =
-        args.clipNorm !== undefined ? Math.min(1, args.clipNorm / (Math.sqrt(total) + 1e-12)) : 1;
+      const clip = clipFactor(
+        slots.map((s, i) => {
+          const g = grads[i]!;
+          if (s.frozen) for (let j = 0; j < g.length; j++) if (s.frozen[j] === 0) g[j] = 0;
+          let sq = 0;
+          for (let j = 0; j < g.length; j++) sq += g[j]! * g[j]!;
+          return sq;
+        }),
+      );
       // Adam (Kingma & Ba 2015) with the bias corrections folded into the step size.
       const stepSize = (lr * Math.sqrt(1 - adam.beta2 ** step)) / (1 - adam.beta1 ** step);
       const epsHat = adam.eps * Math.sqrt(1 - adam.beta2 ** step);
@@ -303,16 +425,10 @@ export function trainSteps(args: TrainStepsArgs): TrainStepsResult {
           for (let j = 0; j < w.length; j++) w[j] = w[j]! - lr * (g[j]! * clip + wd * w[j]!);
         }
         if (s.mask) for (let j = 0; j < w.length; j++) if (s.mask[j] === 0) w[j] = 0;
+        if (s.frozen) for (let j = 0; j < w.length; j++) if (s.frozen[j] === 0) w[j] = s.start[j]!;
       });
     }
-    const weights: Weights = {};
-    const loraOut: Weights = args.lora ? { ...args.lora.weights } : {};
-    for (const s of slots) {
-      if (s.map === params.base) weights[s.name] = s.value;
-      else loraOut[s.name] = s.value;
-    }
-    const lora = args.lora ? { rank: args.lora.rank, alpha: args.lora.alpha, weights: loraOut } : undefined;
-    return { weights, lora, losses, gradSqNormByParam };
+    return result();
   } finally {
     dispose();
   }
