@@ -22,7 +22,7 @@ import { environmentInfo, relativeCommand, stableScenarioPath } from '../output/
 import { VERSION } from '../cli/version.js';
 import { parseSets } from './grid.js';
 import { parse } from 'csv-parse/sync';
-import { renderSvg, sweepSpec } from '../output/plots.js';
+import { renderSvg, specFile, specJson, sweepSpec } from '../output/plots.js';
 import { planSweep, type RunPlan, type SweepPlan } from './plan.js';
 import { isDone, type RunTask } from './execute.js';
 import { runTasks, type PoolEvents } from './pool.js';
@@ -192,8 +192,8 @@ async function sweepLocked(
   ];
   const columns = sweptColumns(plan.axes);
   if (columns.length > 0) {
-    const chart = await renderSvg(sweepSpec(parse(summaryCsv, { columns: true }) as Record<string, string>[], columns[0]!, columns[1]));
-    top.push({ name: 'sweep_time.svg', data: chart });
+    const spec = sweepSpec(parse(summaryCsv, { columns: true }) as Record<string, string>[], columns[0]!, columns[1]);
+    top.push({ name: 'sweep_time.svg', data: await renderSvg(spec) }, { name: specFile('sweep_time.svg'), data: specJson(spec) });
   }
   const files = writeOutputUnit(outDir, top, { keep: entriesToKeep(outDir, top) });
   return {
