@@ -124,7 +124,7 @@ export function methodPalette(methods: readonly MethodKey[]): Palette {
 }
 
 /** Legend symbols drawn as short lines (a line chart's legend), not dots. */
-export const LINE_LEGEND = { symbolType: 'stroke', symbolSize: 400, symbolStrokeWidth: 2.5 } as const;
+export const LINE_LEGEND = { symbolType: 'stroke', symbolSize: 400, symbolStrokeWidth: 2.5, symbolOpacity: 1 } as const;
 
 /**
  * The `color` channel for the methods of a chart: domain = the methods present, in the palette's

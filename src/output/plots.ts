@@ -62,7 +62,7 @@ export function lossVsTimeSpec(rounds: readonly RoundRecord[], timingModel: stri
   const color = methodColour(palette, methods);
   const layer: Record<string, unknown>[] = [];
   if (band) {
-    layer.push({ mark: { type: 'area', opacity: 0.2, interpolate: 'step-after' }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color: { ...color, legend: null } } });
+    layer.push({ mark: { type: 'area', opacity: 0.2, interpolate: 'step-after' }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } });
     layer.push({ mark: { type: 'line', interpolate: 'step-after' }, encoding: { x, y, color } });
   } else layer.push({ mark: { type: 'line', point: true }, encoding: { x, y, ...methodLineChannels(palette, methods) } });
   const target = opts.target ?? null;
@@ -226,7 +226,7 @@ export function sweepSpec(summary: readonly Record<string, string>[], xColumn: s
   const layer = {
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'x', type: 'ordinal', sort: order, title: xColumn },
+      x: { field: 'x', type: 'ordinal', sort: order, title: xColumn, axis: { labelAngle: 0, labelOverlap: true } },
       y: logAxis('t', 'duration', ts.length ? Math.min(...ts) : 1, maxOf(ts), metric),
       ...methodLineChannels(palette, rows.map((r) => r.method)),
     },
