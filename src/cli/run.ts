@@ -175,7 +175,7 @@ async function simulateAndWrite(
   const meta = buildMeta(loaded, { ...first, eventsProcessed: runs.reduce((a, r) => a + r.eventsProcessed, 0), seeds, compareTimes: c.times }, how);
   const target = c.summary.find((x) => x.target_test_loss !== null)?.target_test_loss ?? null;
   // Per-round charts show the first replication; the loss chart the mean and band over all.
-  const charts = await standardCharts(first.rounds, first.timingModel, c.summary, { target, band: lossBand(c) }, { clients: first.clients, gantt: flags.gantt });
+  const charts = await standardCharts(first.rounds, first.timingModel, c.summary, { target, band: lossBand(c) }, { clients: first.clients, gantt: flags.gantt, asyncRounds: s.round.mode === 'async' });
   const notes = findings(c);
   const setup = setupNotes(c);
   const report = renderReport({

@@ -169,9 +169,9 @@ export function ganttBars(clients: readonly ClientRecord[], method: string, roun
   for (const c of [...shown].sort((a, b) => a.client - b.client)) {
     const wait = Math.min(Math.max(0, c.wait_s ?? 0), c.t_upload_s!);
     const phases: [GanttPhase, number][] = [['download', c.t_download_s!], ['compute', c.t_compute_s!], ['wait for PRB', wait], ['upload', c.t_upload_s! - wait]];
-    // The phases end at t_done_s; a start a rounding error below 0 is the round's start.
+    // The phases end at t_done_s; a start within a rounding error of 0 is the round's start.
     let t = c.t_done_s! - (c.t_download_s! + c.t_compute_s! + c.t_upload_s!);
-    if (t < 0 && t > -1e-9 * c.t_done_s!) t = 0;
+    if (Math.abs(t) <= 1e-9 * c.t_done_s!) t = 0;
     for (const [phase, d] of phases) {
       if (phase === 'wait for PRB' && d === 0) continue;
       bars.push({ client: c.client_id, client_index: c.client, phase, start_s: t, end_s: t + d });
@@ -183,23 +183,37 @@ export function ganttBars(clients: readonly ClientRecord[], method: string, roun
 
 const PHASE_COLOURS: Record<GanttPhase, string> = { download: '#9ecae9', compute: '#bab0ac', 'wait for PRB': '#eeca3b', upload: '#54a24b' };
 
-export function ganttSpec(rounds: readonly RoundRecord[], clients: readonly ClientRecord[], palette: Palette, choice: GanttChoice = {}): VlSpec | null {
+/**
+ * The Gantt of one round. `asyncRounds` (round.mode async): a round is an aggregation and each
+ * update's phases run from its client's own download start, so the bars share no start and the
+ * round's end is not drawn.
+ */
+export function ganttSpec(rounds: readonly RoundRecord[], clients: readonly ClientRecord[], palette: Palette, choice: GanttChoice = {}, asyncRounds = false): VlSpec | null {
   const pick = chooseGanttRound(rounds, clients, palette, choice);
   if (pick === null) return null;
   const { bars, left, clients: drawn } = ganttBars(clients, pick.method, pick.round);
   if (bars.length === 0) return null;
   const rec = rounds.find((r) => r.method === pick.method && r.round === pick.round)!;
   const unit = timeUnit(Math.max(rec.round_latency_s, maxOf(bars.map((b) => b.end_s))));
-  const x = linearAxis('start_s', unit, 'time since the round started', ['end_s']);
+  const xTitle = asyncRounds ? 'time since the client\'s download started' : 'time since the round started';
+  const x = linearAxis('start_s', unit, xTitle, ['end_s']);
   const order = [...new Map(bars.map((b) => [b.client_index, b.client])).values()];
   const phases = GANTT_PHASES.filter((p) => bars.some((b) => b.phase === p));
-  const notes = [pick.why, 'simulated clock, replication 1'];
+  const notes = [pick.why, `simulated clock, replication 1${asyncRounds ? '; async: the updates aggregated in this round, each from its own start' : ''}`];
   const others = [...left].map(([s, n]) => `${n} ${s}`).join(', ');
   if (others || drawn > MAX_GANTT_CLIENTS) {
     notes.push(`not drawn: ${[drawn > MAX_GANTT_CLIENTS ? `${drawn - MAX_GANTT_CLIENTS} ok clients that finished earlier` : '', others ? `${others} (no update)` : ''].filter(Boolean).join('; ')}`);
   }
   const end = { round_end_s: rec.round_latency_s, label: 'round ends (aggregated)' };
-  const endX = linearAxis('round_end_s', unit, 'time since the round started');
+  const endX = linearAxis('round_end_s', unit, xTitle);
+  const endLayer = {
+    data: { values: [end] },
+    transform: endX.transform,
+    layer: [
+      { mark: { type: 'rule', strokeDash: [4, 3], color: '#555' }, encoding: { x: endX.channel } },
+      { mark: { type: 'text', align: 'right', baseline: 'bottom', dx: -3, dy: -2, y: 0, color: '#555' }, encoding: { x: endX.channel, text: { field: 'label' } } },
+    ],
+  };
   return {
     ...base(`Round ${pick.round} of ${pick.method}, client by client`, bars, notes),
     height: { step: 20 },
@@ -214,14 +228,7 @@ export function ganttSpec(rounds: readonly RoundRecord[], clients: readonly Clie
           color: { field: 'phase', type: 'nominal', title: 'phase', scale: { domain: phases, range: phases.map((p) => PHASE_COLOURS[p]) } },
         },
       },
-      {
-        data: { values: [end] },
-        transform: endX.transform,
-        layer: [
-          { mark: { type: 'rule', strokeDash: [4, 3], color: '#555' }, encoding: { x: endX.channel } },
-          { mark: { type: 'text', align: 'right', baseline: 'bottom', dx: -3, dy: -2, y: 0, color: '#555' }, encoding: { x: endX.channel, text: { field: 'label' } } },
-        ],
-      },
+      ...(asyncRounds ? [] : [endLayer]),
     ],
   } as unknown as VlSpec;
 }

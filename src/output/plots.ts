@@ -173,6 +173,8 @@ export interface ClientChartOptions {
   clients?: readonly ClientRecord[];
   /** The Gantt's round (default: the first method's median-latency round). */
   gantt?: GanttChoice;
+  /** round.mode is async: the Gantt's bars start at each client's own download (ganttSpec). */
+  asyncRounds?: boolean;
 }
 
 /**
@@ -196,7 +198,7 @@ export async function standardCharts(
     ['bytes_per_round.svg', 'Bytes per round', bytesPerRoundSpec(rounds, palette)],
     ['time_by_method.svg', 'Headline time per method', summary ? headlineSpec(summary, palette) : null],
     ['client_latency_cdf.svg', 'Client round latency (CDF)', latencyCdfSpec(clients, palette)],
-    ['round_gantt.svg', 'One round, client by client', ganttSpec(rounds, clients, palette, more.gantt)],
+    ['round_gantt.svg', 'One round, client by client', ganttSpec(rounds, clients, palette, more.gantt, more.asyncRounds)],
     ['client_bandwidth.svg', 'Uplink bandwidth per client', clientBandwidthSpec(clients, palette)],
     ['client_pruning.svg', 'Pruning rate per client', clientPruningSpec(clients, palette)],
     ['client_energy.svg', 'Energy per client', clientEnergySpec(clients, palette)],

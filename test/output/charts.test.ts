@@ -288,6 +288,15 @@ describe('charts drawn from clients.csv', () => {
     expect(r.err).toContain('expected METHOD, METHOD:ROUND or :ROUND (e.g. jcpba:3), found "jcpba:0"');
   });
 
+  it('async rounds: the Gantt draws each aggregated update from its own download start, without a round end', async () => {
+    const o = join(dir, 'async');
+    expect((await runCli('run', join(dir, 'a.yaml'), '--out', o, '--quiet', '--methods', 'fedavg', '--set', 'round.mode=async')).code).toBe(0);
+    const s = spec(o, 'round_gantt.vl.json');
+    expect(s.layer).toHaveLength(1);
+    expect(s.layer[0].encoding.x.title).toMatch(/^time since the client's download started/);
+    for (const b of (s.data.values as { phase: string; start_s: number }[]).filter((x) => x.phase === 'download')) expect(b.start_s).toBe(0);
+  });
+
   it('per-client bandwidth, pruning rate and energy are the means (sums) of clients.csv per method and client', () => {
     const rows = csv(join(out.b, 'clients.csv'));
     const check = (file: string, field: string, how: 'mean' | 'sum') => {
