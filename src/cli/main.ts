@@ -15,6 +15,7 @@ import { SOLVER_NAMES } from '../../solvers/jcpba/types.js';
 import { sweepCommand, workersArg, collectArg } from '../sweep/index.js';
 import { VERSION } from './version.js';
 import { secondsArg, workerCommand, DEFAULT_DATA_DIR } from './worker.js';
+import { parseGanttChoice, type GanttChoice } from '../output/client-charts.js';
 
 import { UsageError } from "./errors.js";
 
@@ -44,6 +45,12 @@ function ratesArg(value: string): number[] {
     throw new InvalidArgumentError(`expected 2 or more comma-separated pruning rates in [0, 1), found "${value}"`);
   }
   return rates;
+}
+
+function ganttArg(value: string): GanttChoice {
+  const choice = parseGanttChoice(value);
+  if (choice === null) throw new InvalidArgumentError(`expected METHOD, METHOD:ROUND or :ROUND (e.g. jcpba:3), found "${value}"`);
+  return choice;
 }
 
 function listArg(value: string): string[] {
@@ -86,7 +93,8 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .option('-w, --workers <n>', 'worker threads for replications, 0 = in-process (default: min(2, cores))', workersArg)
     .option('--cache-dir <dir>', 'cache of calibrated rounds models (default: output/.cache)')
     .option('-f, --force', 'replace the output folder even if it holds files airtune did not write (they are deleted)')
-    .action(async (file: string, o: { out?: string; seed?: number; methods?: string[]; quiet?: boolean; set: string[]; rounds?: number; force?: boolean; replications?: number; workers?: number; cacheDir?: string }, cmd: Command) => {
+    .option('--gantt <method[:round]>', "the round round_gantt.svg draws, e.g. jcpba:3 or :3 (default: the first method's median-latency round)", ganttArg)
+    .action(async (file: string, o: { out?: string; seed?: number; methods?: string[]; quiet?: boolean; set: string[]; rounds?: number; force?: boolean; replications?: number; workers?: number; cacheDir?: string; gantt?: GanttChoice }, cmd: Command) => {
       await runCommand(file, { ...o, command: commandArgs(cmd) });
     });
 

@@ -6,7 +6,8 @@ import { runScenario, selectMethods, type ScenarioRun } from '../simulation/scen
 import { writeRunOutputs } from '../output/write.js';
 import { formatAtTime, formatSummary, setupNotes, sourcesLine } from '../output/console.js';
 import { buildMeta, type MetaInvocation } from '../output/meta.js';
-import { standardCharts } from '../output/plots.js';
+import { chartFiles, standardCharts } from '../output/plots.js';
+import type { GanttChoice } from '../output/client-charts.js';
 import { renderReport } from '../output/report.js';
 import { findings } from '../output/findings.js';
 import { toCsv } from '../output/csv.js';
@@ -41,6 +42,8 @@ export interface RunFlags {
   force?: boolean;
   /** The command-line arguments after `airtune`, e.g. ['run', 'x.yaml'] (recorded in meta.json). */
   command?: string[];
+  /** `--gantt METHOD[:ROUND]`: the round round_gantt.svg draws (default: the first method's median-latency round). */
+  gantt?: GanttChoice;
 }
 
 /** The run's `--set` list, with --rounds as one more (a path given twice is a usage error). */
@@ -98,6 +101,10 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
     methods = selectMethods(s, flags.methods);
   } catch (e) {
     throw new UsageError((e as Error).message);
+  }
+  const gantt = flags.gantt?.method;
+  if (gantt !== undefined && !methods.some((m) => m.label === gantt)) {
+    throw new UsageError(`--gantt ${gantt}: not a method of this run (it has: ${methods.map((m) => m.label).join(', ')})`);
   }
   // Everything about the output folder is checked before the simulation, not after it.
   const outDir = checkOutputFolder(flags.out ?? join('output', s.name), [file, process.cwd()]);
@@ -168,7 +175,7 @@ async function simulateAndWrite(
   const meta = buildMeta(loaded, { ...first, eventsProcessed: runs.reduce((a, r) => a + r.eventsProcessed, 0), seeds, compareTimes: c.times }, how);
   const target = c.summary.find((x) => x.target_test_loss !== null)?.target_test_loss ?? null;
   // Per-round charts show the first replication; the loss chart the mean and band over all.
-  const charts = await standardCharts(first.rounds, first.timingModel, c.summary, { target, band: lossBand(c) });
+  const charts = await standardCharts(first.rounds, first.timingModel, c.summary, { target, band: lossBand(c) }, { clients: first.clients, gantt: flags.gantt, asyncRounds: s.round.mode === 'async' });
   const notes = findings(c);
   const setup = setupNotes(c);
   const report = renderReport({
@@ -184,7 +191,7 @@ async function simulateAndWrite(
   const files = writeRunOutputs(outDir, { rounds: c.rounds, clients: c.clients, summary: c.summary, meta }, [
     ['at_time.csv', toCsv(c.atTime, AT_TIME_COLUMNS)],
     ...(c.replications.length > 0 ? [['replications.csv', toCsv(c.replications, REPLICATION_COLUMNS)] as [string, string]] : []),
-    ...charts.map((ch): [string, string] => [ch.file, ch.svg]),
+    ...chartFiles(charts),
     ['report.html', report],
   ]);
   if (!flags.quiet) {

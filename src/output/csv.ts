@@ -16,14 +16,33 @@ export function safeText(s: string): string {
   return FORMULA_START.test(s) && !NUMBER_TEXT.test(s) ? `'${s}` : s;
 }
 
-/** Numbers print in full precision (shortest round-trip form), so same run -> same bytes. */
-function cell(v: unknown): string {
+/**
+ * A column that counts bytes (`bytes_up`, `upload_bytes`, `memory_bytes`, `bytes_up_ci95`, ...):
+ * written as a whole number of bytes. The cost model's byte counts can be fractional (a pruned
+ * upload is (1 - rho) x the prunable bytes, an int4 weight half a byte) and a mean over
+ * replications is; a byte column that is sometimes `1.2e9`-like or fractional reads as float in
+ * pandas and R while its neighbours read as integers.
+ */
+export function isByteColumn(name: string): boolean {
+  return /(^|_)bytes($|_)/.test(name);
+}
+
+/**
+ * Numbers print in full precision (shortest round-trip form), so same run -> same bytes; byte
+ * columns rounded to the nearest byte (each cell on its own: a rounded total can differ from the
+ * sum of rounded parts by a few bytes). Integers print in plain digits up to 1e21 (String does).
+ */
+function cell(v: unknown, bytes = false): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : v > 0 ? 'Inf' : v < 0 ? '-Inf' : 'NaN';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return v > 0 ? 'Inf' : v < 0 ? '-Inf' : 'NaN';
+    return String(bytes ? Math.round(v) : v);
+  }
   return safeText(String(v));
 }
 
 export function toCsv<T extends object>(rows: readonly T[], columns: readonly (keyof T)[]): string {
-  const data = rows.map((r) => columns.map((c) => cell(r[c])));
+  const bytes = columns.map((c) => isByteColumn(String(c)));
+  const data = rows.map((r) => columns.map((c, i) => cell(r[c], bytes[i])));
   return stringify([columns.map((c) => safeText(String(c))), ...data], { eof: true, record_delimiter: 'unix' });
 }

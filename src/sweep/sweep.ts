@@ -22,11 +22,12 @@ import { environmentInfo, relativeCommand, stableScenarioPath } from '../output/
 import { VERSION } from '../cli/version.js';
 import { parseSets } from './grid.js';
 import { parse } from 'csv-parse/sync';
-import { renderSvg, sweepSpec } from '../output/plots.js';
+import { renderSvg, specFile, specJson, sweepSpec } from '../output/plots.js';
 import { planSweep, type RunPlan, type SweepPlan } from './plan.js';
 import { isDone, type RunTask } from './execute.js';
 import { runTasks, type PoolEvents } from './pool.js';
 import { sweptColumns, tidyTable, type AssembledRun } from './assemble.js';
+import { siColumns } from './si.js';
 import { parseRedisUrl } from './redis-url.js';
 import { UsageError } from '../cli/errors.js';
 // Types only: queue.ts (and bullmq) load only when --queue is given.
@@ -85,13 +86,19 @@ function assignmentsOf(run: RunPlan): Record<string, string> {
 function describeGrid(plan: SweepPlan, command: string[] | null): Record<string, unknown> {
   const base = plan.base;
   const columns = sweptColumns(plan.axes);
+  const si = siColumns(plan.axes, columns);
   return {
     airtune: VERSION,
     scenario: base.scenario.name,
     scenario_file: stableScenarioPath(base.file),
     scenario_sha256: base.hash,
     methods: plan.methods && plan.methods.length > 0 ? plan.methods : null,
-    axes: plan.axes.map((a, k) => ({ path: a.path, column: columns[k], values: a.values.map((v) => v.text) })),
+    axes: plan.axes.map((a, k) => ({
+      path: a.path,
+      column: columns[k],
+      values: a.values.map((v) => v.text),
+      ...(si[k] ? { si_column: si[k]!.column, si_unit: si[k]!.unit } : {}),
+    })),
     runs: plan.runs.map((r) => ({ run_id: r.runId, sha256: r.hash, assignments: assignmentsOf(r) })),
     environment: environmentInfo(),
     command,
@@ -185,8 +192,8 @@ async function sweepLocked(
   ];
   const columns = sweptColumns(plan.axes);
   if (columns.length > 0) {
-    const chart = await renderSvg(sweepSpec(parse(summaryCsv, { columns: true }) as Record<string, string>[], columns[0]!, columns[1]));
-    top.push({ name: 'sweep_time.svg', data: chart });
+    const spec = sweepSpec(parse(summaryCsv, { columns: true }) as Record<string, string>[], columns[0]!, columns[1]);
+    top.push({ name: 'sweep_time.svg', data: await renderSvg(spec) }, { name: specFile('sweep_time.svg'), data: specJson(spec) });
   }
   const files = writeOutputUnit(outDir, top, { keep: entriesToKeep(outDir, top) });
   return {
