@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, throughputProbe, type BackendName } from '../training/backend.js';
 import { GSM8K_DIR_FROM_CHECKOUT, defaultGsm8kDir } from '../training/data/gsm8k.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../core/version.js';
 
 export interface DoctorOptions {
   /** Preferred backend (default node > wasm > cpu). */

@@ -13,10 +13,10 @@ import { calibrateCommand } from './calibrate.js';
 import { runSolve } from '../../solvers/jcpba/index.js';
 import { SOLVER_NAMES } from '../../solvers/jcpba/types.js';
 import { sweepCommand, workersArg, collectArg } from '../sweep/index.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../core/version.js';
 import { secondsArg, workerCommand, DEFAULT_DATA_DIR } from './worker.js';
 
-import { UsageError } from "./errors.js";
+import { UsageError } from '../core/errors.js';
 
 function seedArg(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {

@@ -20,7 +20,7 @@ import { compareRuns, lossBand } from '../compare/index.js';
 import { overrideScenario, setPath, roundsPath } from '../sweep/override.js';
 import { runReplications } from '../sweep/replicate.js';
 import { defaultWorkers } from '../sweep/sweep.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 export interface RunFlags {
   out?: string;

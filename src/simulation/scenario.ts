@@ -20,7 +20,7 @@ import { getMethod } from '../methods/registry.js';
 import { explicitPlanner, methodPlanner } from './planners.js';
 import { jcpbaPlanner } from './jcpba-planner.js';
 import { describeRoundsConstants, roundsConstants, type JcpbaParams } from '../methods/jcpba.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { createFederatedTrainer, createTrainingEnvironment, type TrainingEnvironment } from '../training/federated/trainer.js';
 import { proxyParamCount } from '../training/model/params.js';
 import { readLossTrace, traceLossModel, traceRun, TraceFileError, type LossTrace } from '../training/trace.js';

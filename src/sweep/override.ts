@@ -5,7 +5,7 @@
  */
 import { validateScenario, type LoadedScenario } from '../scenario/load.js';
 import { ScenarioError } from '../scenario/errors.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { applyAssignments, parseSets, type Assignment } from './grid.js';
 import { blameSet } from './plan.js';
 
