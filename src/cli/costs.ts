@@ -1,5 +1,5 @@
 import { loadScenario } from '../scenario/load.js';
-import { formatCostTable, methodLoads } from '../costs/table.js';
+import { formatCostTable, methodLoads } from '../methods/loads.js';
 import { loadClients } from '../simulation/scenario.js';
 import { UsageError } from '../core/errors.js';
 
