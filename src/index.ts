@@ -5,6 +5,7 @@
 export { runScenario, writeOutputs, type Run, type RunOptions, type WriteOptions, type ScenarioInput } from './api/run.js';
 export { loadScenario, validateScenario, type LoadedScenario } from './scenario/load.js';
 export type { Scenario, MethodEntry } from './scenario/schema.js';
+export { scenarioJsonSchema } from './scenario/json-schema.js';
 export { ScenarioError, type FieldProblem } from './scenario/errors.js';
 export { parseQuantity, QuantityError, type QuantityKind } from './scenario/units.js';
 export { UsageError } from './core/errors.js';

@@ -103,7 +103,7 @@ describe('the packed tarball, installed into the example project', () => {
 
   it('holds the built library, its declarations, scenarios and docs, and no tests, sources or maps', () => {
     const paths = packed.map((f) => f.path);
-    for (const p of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/engine/index.d.ts', 'dist/src/cli/main.js', 'scenarios/quickstart.yaml', 'docs/fidelity.md', 'solvers/README.md', 'README.md', 'LICENSE', 'package.json']) {
+    for (const p of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/engine/index.d.ts', 'dist/src/cli/main.js', 'scenarios/quickstart.yaml', 'docs/fidelity.md', 'docs/scenario.schema.json', 'solvers/README.md', 'README.md', 'LICENSE', 'package.json']) {
       expect(paths).toContain(p);
     }
     expect(paths.filter((p) => p.startsWith('test/') || p.startsWith('dist/bench/') || p.endsWith('.map') || /^(src|solvers)\/.*\.ts$/.test(p))).toEqual([]);

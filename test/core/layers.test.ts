@@ -13,7 +13,7 @@ const ROOT = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 /**
  * Bottom to top. An entry ending in `/` is a folder, otherwise a file; a file belongs to the most
  * specific entry that holds it. Folders straddle two layers where a file's role does: the scenario
- * schema and loader assemble every concept's section schema (so they sit above them), while the
+ * schema, its loader and its JSON Schema assemble every concept's section schema (so they sit above them), while the
  * rest of src/scenario/ is the vocabulary those sections are written in (units, distributions,
  * field problems); output/records.ts is the shape of the records the simulation fills.
  */
@@ -26,7 +26,7 @@ const LAYERS: { name: string; paths: string[] }[] = [
   { name: 'training and methods', paths: ['src/training/', 'src/methods/'] },
   {
     name: 'runs',
-    paths: ['src/simulation/', 'src/compare/', 'src/calibration/', 'src/scenario/schema.ts', 'src/scenario/load.ts', 'src/output/records.ts'],
+    paths: ['src/simulation/', 'src/compare/', 'src/calibration/', 'src/scenario/schema.ts', 'src/scenario/load.ts', 'src/scenario/json-schema.ts', 'src/output/records.ts'],
   },
   { name: 'output', paths: ['src/output/'] },
   { name: 'sweep', paths: ['src/sweep/'] },
