@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { dist, fraction, positive, type Dist } from '../scenario/fields.js';
 import { parseQuantity, QuantityError, dbmToWatts } from '../scenario/units.js';
 import { DEFAULT_UTILISATION, type Availability } from './device.js';
+import { fedscaleSchema } from './fedscale.js';
 
 const constant = (value: number): Dist => ({ kind: 'const', value });
 
@@ -176,11 +177,16 @@ export const clientsSchema = z
     groups: z.array(groupSchema).min(1).optional().describe('Device classes with their share; a field a group does not set comes from this level.'),
     /** CSV device file, one device per row, path relative to the scenario file. */
     file: z.string().min(1).optional().describe('CSV device file, one device per row (relative to the scenario file); empty cells are drawn from this section.'),
+    /** FedScale device traces (fedscale.ts): compute and link rates, availability. */
+    fedscale: fedscaleSchema.optional().describe("FedScale's device traces: each client's compute and link rate from a capacity file, its availability from a behaviour trace."),
   })
   .strict()
   .superRefine((c, ctx) => {
     if (c.file === undefined && c.count === undefined) {
       ctx.addIssue({ code: 'custom', path: ['count'], message: 'give the number of clients (count) or a device file (file)' });
+    }
+    if (c.file !== undefined && c.fedscale !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['fedscale'], message: 'file and fedscale are alternatives: use one' });
     }
     if (c.file !== undefined && c.groups !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['groups'], message: 'groups and file are alternatives: use one' });
