@@ -13,7 +13,7 @@ import { createTrainingEnvironment } from '../training/federated/trainer.js';
 import { calibrate, calibrationRates, CalibrationError } from '../calibration/calibrate.js';
 import { DEFAULT_CACHE_DIR } from '../calibration/cache.js';
 import { formatTable } from '../output/console.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 export interface CalibrateFlags {
   method?: string;

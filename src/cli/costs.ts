@@ -1,7 +1,7 @@
 import { loadScenario } from '../scenario/load.js';
-import { formatCostTable, methodLoads } from '../costs/table.js';
+import { formatCostTable, methodLoads } from '../methods/loads.js';
 import { loadClients } from '../simulation/scenario.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 /**
  * `airtune costs <scenario>`: per-method load table for the scenario's timing model; with

@@ -13,11 +13,12 @@ import { calibrateCommand } from './calibrate.js';
 import { runSolve } from '../../solvers/jcpba/index.js';
 import { SOLVER_NAMES } from '../../solvers/jcpba/types.js';
 import { sweepCommand, workersArg, collectArg } from '../sweep/index.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../core/version.js';
 import { secondsArg, workerCommand, DEFAULT_DATA_DIR } from './worker.js';
 import { parseGanttChoice, type GanttChoice } from '../output/client-charts.js';
+import { scenarioJsonSchemaText } from '../scenario/json-schema.js';
 
-import { UsageError } from "./errors.js";
+import { UsageError } from '../core/errors.js';
 
 function seedArg(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
@@ -160,6 +161,13 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .option('-b, --backend <name>', 'try this backend first: node, wasm or cpu')
     .action(async (o: { backend?: 'node' | 'wasm' | 'cpu' }) => {
       await doctorCommand({ backend: o.backend });
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of scenario files (draft-07), for editors: see docs/scenario.schema.json')
+    .action(() => {
+      process.stdout.write(scenarioJsonSchemaText());
     });
 
   program

@@ -50,9 +50,9 @@ import type { Method } from './types.js';
 
 export const fedkseedParams = z
   .object({
-    seeds: z.number().int().positive().default(4096),
+    seeds: z.number().int().positive().default(4096).describe('K: candidate seeds of the zeroth-order directions (Qin et al. 2024).'),
     /** Local steps per round; defaults to the model's localSteps. */
-    steps: z.number().int().positive().optional(),
+    steps: z.number().int().positive().optional().describe("Local steps per round (default: the model's localSteps)."),
     rngFlopsPerValue: z.number().nonnegative().default(2),
     /** Training side: perturbation scale of the central difference (official main.py `--zo_eps 0.0005`). */
     eps: z.number().positive().default(5e-4),

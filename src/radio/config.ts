@@ -177,12 +177,12 @@ export const wirelessNetworkSchema = z
   .object({
     type: z.literal('wireless'),
     /** Radius of the cell; used by device placement when it gives no radius of its own. */
-    cellRadius: positive('length').default(500),
+    cellRadius: positive('length').default(500).describe('Radius of the cell (device placement uses it unless placement gives one).'),
     uplink: z
       .object({
-        bandwidth: channelBandwidth().default(20e6),
+        bandwidth: channelBandwidth().default(20e6).describe('Uplink channel bandwidth, shared by the uploading clients.'),
         /** Base station receiver noise figure; default `noise.figure` if given, else 5 dB (TR 36.814). */
-        noiseFigure: quantity('db').optional(),
+        noiseFigure: quantity('db').optional().describe('Base station receiver noise figure (default 5 dB, TR 36.814).'),
         /** Link model of the uplink; default `network.linkModel`. */
         linkModel: linkModelSchema.optional(),
       })
@@ -190,10 +190,10 @@ export const wirelessNetworkSchema = z
       .prefault({}),
     downlink: z
       .object({
-        bandwidth: channelBandwidth().default(20e6),
-        txPower: positive('power').default(dbmToWatts(46)),
+        bandwidth: channelBandwidth().default(20e6).describe('Downlink channel bandwidth.'),
+        txPower: positive('power').default(dbmToWatts(46)).describe('Base station transmit power (default 46 dBm).'),
         /** `broadcast`: one transmission at the worst receiver's rate; `unicast`: equal split. */
-        mode: z.enum(['broadcast', 'unicast']).default('broadcast'),
+        mode: z.enum(['broadcast', 'unicast']).default('broadcast').describe("broadcast: one transmission at the worst receiver's rate; unicast: the band split equally."),
         /**
          * Broadcast coding: `per-block` (each fading block decoded on its own at the worst
          * receiver's rate of that block) or `across-blocks` (one code word spans many blocks: the
@@ -201,15 +201,15 @@ export const wirelessNetworkSchema = z
          */
         coding: z.enum(['per-block', 'across-blocks']).default('per-block'),
         /** Device receiver noise figure; default `noise.figure` if given, else 9 dB (TR 36.814). */
-        noiseFigure: quantity('db').optional(),
+        noiseFigure: quantity('db').optional().describe('Device receiver noise figure (default 9 dB, TR 36.814).'),
         /** Link model of the downlink; default `network.linkModel`. */
         linkModel: linkModelSchema.optional(),
       })
       .strict()
       .prefault({}),
-    pathLoss: pathLossSchema.prefault({ model: '3gpp-macro' }),
-    shadowing: shadowingSchema.prefault({}),
-    fading: fadingSchema.prefault({ model: 'rayleigh' }),
+    pathLoss: pathLossSchema.prefault({ model: '3gpp-macro' }).describe('Path loss: 3gpp-macro (TR 36.814: 128.1 + 37.6 log10(d/km) dB), free-space { frequency }, log-distance { exponent, refDistance, refLoss | frequency }.'),
+    shadowing: shadowingSchema.prefault({}).describe('Log-normal shadowing (sigma in dB; TR 36.814: 8 dB).'),
+    fading: fadingSchema.prefault({ model: 'rayleigh' }).describe('Block fading: none, rayleigh or rician, with its coherence time.'),
     noise: z
       .object({
         psd: quantity('psd').default(dbmToWatts(-174)),
@@ -219,13 +219,13 @@ export const wirelessNetworkSchema = z
       .strict()
       .prefault({}),
     /** Blocks whose SNR is below this level (dB) carry nothing. Absent: no outage. */
-    outageSnr: quantity('db').optional(),
+    outageSnr: quantity('db').optional().describe('Blocks whose SNR is below this level carry nothing (absent: no outage).'),
     /** Link abstraction of both links (per-link overrides in `uplink` / `downlink`). */
-    linkModel: linkModelSchema.prefault({ kind: 'shannon' }),
+    linkModel: linkModelSchema.prefault({ kind: 'shannon' }).describe('Link abstraction: shannon (default), attenuated-shannon (TR 36.942) or nr-mcs (TS 38.214 MCS tables).'),
     /** NR numerology: whole PRBs of 12 subcarriers at this SCS (numerology.ts). Absent: continuous shares. */
     numerology: z
       .object({
-        scs: positive('frequency').refine((v) => (NR_SCS_HZ as readonly number[]).includes(v), {
+        scs: positive('frequency').describe('NR subcarrier spacing: 15, 30 or 60 kHz (FR1); shares become whole PRBs (TS 38.101-1).').refine((v) => (NR_SCS_HZ as readonly number[]).includes(v), {
           message: 'expected a subcarrier spacing of 15 kHz, 30 kHz or 60 kHz (FR1)',
         }),
       })
@@ -235,9 +235,9 @@ export const wirelessNetworkSchema = z
     powerControl: z
       .object({
         /** P_O_PUSCH: received power per 180 kHz at full compensation (a plain number is dBm). */
-        p0: quantity('power', dbmToWatts),
+        p0: quantity('power', dbmToWatts).describe('P_O_PUSCH: received power per 180 kHz at full compensation (TS 38.213 Sec. 7.1.1).'),
         /** Path-loss compensation factor alpha in [0, 1]. */
-        alpha: z.number().min(0).max(1),
+        alpha: z.number().min(0).max(1).describe('Path-loss compensation factor alpha in [0, 1].'),
       })
       .strict()
       .optional(),
@@ -245,9 +245,9 @@ export const wirelessNetworkSchema = z
     interference: z
       .object({
         /** Interference over thermal added to the uplink noise floor. */
-        iot: quantity('db').refine((v) => v >= 0, { message: 'expected a level >= 0 dB' }).optional(),
+        iot: quantity('db').describe('Interference over thermal added to the uplink noise floor.').refine((v) => v >= 0, { message: 'expected a level >= 0 dB' }).optional(),
         /** Hexagonal layout: the serving cell and 1 (7 cells) or 2 (19 cells) rings of neighbours. */
-        cells: z.union([z.literal(1), z.literal(7), z.literal(19)]).optional(),
+        cells: z.union([z.literal(1), z.literal(7), z.literal(19)]).optional().describe('Hexagonal layout: 1, 7 or 19 cells (TR 36.814 site grid).'),
         /** Probability that a neighbour cell uses the same resources (its load). */
         load: z.number().min(0).max(1).default(0.5),
         /** Interferer power without power control (a plain number is W); default 23 dBm. */
@@ -257,7 +257,7 @@ export const wirelessNetworkSchema = z
       })
       .strict()
       .optional(),
-    bandwidthPolicy: z.enum(BANDWIDTH_POLICIES).default('equal'),
+    bandwidthPolicy: z.enum(BANDWIDTH_POLICIES).default('equal').describe("How the uplink band is split: equal, proportional (to each upload's bits), allocator (the method's, JCPBA); -reassign: a finished client's share goes to the others."),
     /** Under `...-reassign`: `unfinished` clients (incl. still computing) or only `active` uploaders share. */
     reassignSharers: z.enum(['unfinished', 'active']).default('unfinished'),
   })

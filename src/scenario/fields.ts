@@ -4,15 +4,23 @@
  * declares its part with these, and `src/scenario/schema.ts` composes the parts.
  */
 import { z } from 'zod';
-import { parseQuantity, QuantityError, type QuantityKind } from './units.js';
+import { dbmToWatts, parseQuantity, QuantityError, type QuantityKind } from './units.js';
 import type { RandomStream } from '../random/index.js';
+
+/**
+ * What a field holds as a file writes it, for the JSON Schema of scenario files
+ * (src/scenario/json-schema.ts): a quantity or a per-client distribution of `kind`, whose plain
+ * numbers are in `numberUnit` when that is not the SI unit (a dBm field). zod copies registry
+ * entries to derived schemas (`.default()`, `.refine()`, `.describe()`).
+ */
+export const fieldForms = z.registry<{ form: 'quantity' | 'dist'; kind: QuantityKind; numberUnit?: string }>();
 
 /**
  * A scalar quantity of `kind`, given as "20 MHz" or a plain SI number; parsed to SI. `fromNumber`
  * reads a plain number in another unit (e.g. a field named in dBm: `dbmToWatts`).
  */
 export function quantity(kind: QuantityKind, fromNumber?: (n: number) => number) {
-  return z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const schema = z.union([z.number(), z.string()]).transform((value, ctx) => {
     try {
       if (typeof value === 'number' && fromNumber) return fromNumber(value);
       return parseQuantity(value, kind);
@@ -22,6 +30,9 @@ export function quantity(kind: QuantityKind, fromNumber?: (n: number) => number)
       return z.NEVER;
     }
   });
+  const numberUnit = fromNumber === undefined ? undefined : fromNumber === dbmToWatts ? 'dBm' : 'the unit the description names';
+  fieldForms.add(schema, { form: 'quantity', kind, ...(numberUnit ? { numberUnit } : {}) });
+  return schema;
 }
 
 /** A quantity that must be > 0 (or >= 0 with `allowZero`). */
@@ -121,7 +132,7 @@ export function parseDist(input: unknown, kind: QuantityKind): Dist {
 
 /** zod field for a per-client distribution of quantities of `kind`. */
 export function dist(kind: QuantityKind) {
-  return z.unknown().transform((value, ctx) => {
+  const schema = z.unknown().transform((value, ctx) => {
     try {
       return parseDist(value, kind);
     } catch (e) {
@@ -130,6 +141,8 @@ export function dist(kind: QuantityKind) {
       return z.NEVER;
     }
   });
+  fieldForms.add(schema, { form: 'dist', kind });
+  return schema;
 }
 
 /**

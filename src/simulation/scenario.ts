@@ -3,6 +3,8 @@
  * simulated world, then the summary and the output files.
  */
 import { buildPopulation, DeviceFileError } from '../devices/population.js';
+import { TraceError } from '../devices/fedscale.js';
+import { forwardFlopsPerToken } from '../costs/flops.js';
 import { DataError } from '../training/data/errors.js';
 import { ScenarioError } from '../scenario/errors.js';
 import { buildRadio } from '../radio/radio.js';
@@ -20,7 +22,7 @@ import { getMethod } from '../methods/registry.js';
 import { explicitPlanner, methodPlanner } from './planners.js';
 import { jcpbaPlanner } from './jcpba-planner.js';
 import { describeRoundsConstants, roundsConstants, type JcpbaParams } from '../methods/jcpba.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { createFederatedTrainer, createTrainingEnvironment, type TrainingEnvironment } from '../training/federated/trainer.js';
 import { proxyParamCount } from '../training/model/params.js';
 import { readLossTrace, traceLossModel, traceRun, TraceFileError, type LossTrace } from '../training/trace.js';
@@ -60,7 +62,9 @@ export interface ScenarioRun {
 /** The scenario's clients (src/devices): drawn from the distributions or read from the device file. */
 export function buildClients(s: Scenario, baseDir = '.'): SimClient[] {
   const cellRadiusM = s.network.type === 'wireless' ? s.network.cellRadius : undefined;
-  return buildPopulation(s.clients, s.seed, baseDir, { cellRadiusM }).map((d) => ({ ...d, weight: 1 }));
+  // FedScale capacities: a sample is seqLen tokens of the timing model (src/devices/fedscale.ts).
+  const forwardFlopsPerSample = s.model.kind === 'llm' ? forwardFlopsPerToken(s.model.arch, s.model.work.seqLen) * s.model.work.seqLen : undefined;
+  return buildPopulation(s.clients, s.seed, baseDir, { cellRadiusM, network: s.network.type, forwardFlopsPerSample }).map((d) => ({ ...d, weight: 1 }));
 }
 
 /**
@@ -69,6 +73,7 @@ export function buildClients(s: Scenario, baseDir = '.'): SimClient[] {
  */
 export function asInputError(loaded: LoadedScenario, e: unknown): unknown {
   if (e instanceof DeviceFileError) return new ScenarioError(loaded.file, [{ path: ['clients', 'file'], message: e.message }]);
+  if (e instanceof TraceError) return new ScenarioError(loaded.file, [{ path: e.field, message: e.message }]);
   if (e instanceof TraceFileError) return new ScenarioError(loaded.file, [{ path: ['training', 'file'], message: e.message }]);
   if (e instanceof DataError) return new ScenarioError(loaded.file, [{ path: ['training'], message: e.message }]);
   return e;
@@ -129,7 +134,7 @@ async function roundsModelOf(
 
 /** A fresh link layer (each method gets its own, so fading restarts at t = 0 for every method). */
 export function buildLinks(s: Scenario, clients: readonly SimClient[]): LinkLayer {
-  if (s.network.type === 'fixed') return new FixedLinks(s.network.uplinkRate, s.network.downlinkRate, clients.length, s.seed);
+  if (s.network.type === 'fixed') return new FixedLinks(s.network.uplinkRate, s.network.downlinkRate, clients.length, s.seed, clients);
   return new WirelessLinks(buildRadio(s.network, s.seed, clients), clients);
 }
 

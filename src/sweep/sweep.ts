@@ -19,7 +19,7 @@ import { checkOutputFolder } from '../output/preflight.js';
 import { lockOutputFolder } from '../output/lock.js';
 import { MANIFEST, isAtomicTemp, readManifest, recoverOutputFolder, recoverOutputFolders, writeOutputUnit, type OutputFile } from '../output/unit.js';
 import { environmentInfo, relativeCommand, stableScenarioPath } from '../output/provenance.js';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../core/version.js';
 import { parseSets } from './grid.js';
 import { parse } from 'csv-parse/sync';
 import { renderSvg, specFile, specJson, sweepSpec } from '../output/plots.js';
@@ -29,7 +29,7 @@ import { runTasks, type PoolEvents } from './pool.js';
 import { sweptColumns, tidyTable, type AssembledRun } from './assemble.js';
 import { siColumns } from './si.js';
 import { parseRedisUrl } from './redis-url.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 // Types only: queue.ts (and bullmq) load only when --queue is given.
 import type { QueueEvents } from './queue.js';
 

@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { DataError } from './data/errors.js';
-import type { RoundLosses, Trainer } from '../simulation/types.js';
+import type { RoundLosses, Trainer } from './losses.js';
 
 /** A problem in the trace file: the message names the file, the row (line, header = 1) and the column. */
 export class TraceFileError extends DataError {
