@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import cliProgress from 'cli-progress';
 import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { runScenario, selectMethods, type ScenarioRun } from '../simulation/scenario.js';
 import { writeRunOutputs } from '../output/write.js';
@@ -21,6 +20,8 @@ import { overrideScenario, setPath, roundsPath } from '../sweep/override.js';
 import { runReplications } from '../sweep/replicate.js';
 import { defaultWorkers } from '../sweep/sweep.js';
 import { UsageError } from './errors.js';
+import { Progress, progressMode, runFraction, type Clock, type ProgressStream } from '../progress/progress.js';
+import { stopRulesFor } from '../simulation/stop.js';
 
 export interface RunFlags {
   out?: string;
@@ -41,6 +42,8 @@ export interface RunFlags {
   force?: boolean;
   /** The command-line arguments after `airtune`, e.g. ['run', 'x.yaml'] (recorded in meta.json). */
   command?: string[];
+  /** Where progress goes (default stderr) and its clock (tests inject both). */
+  progress?: { stream?: ProgressStream; clock?: Clock };
 }
 
 /** The run's `--set` list, with --rounds as one more (a path given twice is a usage error). */
@@ -122,46 +125,38 @@ async function simulateAndWrite(
 ): Promise<void> {
   const s = loaded.scenario;
   const replications = flags.replications ?? s.replications;
-  const showBar = !flags.quiet && process.stderr.isTTY === true;
-  let runs: ScenarioRun[];
-  let seeds: number[];
-  if (replications === 1) {
-    const bar = showBar
-      ? new cliProgress.SingleBar({ format: 'airtune {bar} {value}/{total} methods | {method} round {round}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
-      : null;
-    bar?.start(methods.length, 0, { method: methods[0]?.label ?? '', round: 0 });
-    let current = methods[0]?.label;
-    let done = 0;
-    const run = await runScenario(loaded, {
-      methods: flags.methods,
-      cacheDir: flags.cacheDir,
-      onRound: (method, round) => {
-        if (method !== current) {
-          current = method;
-          done++;
-        }
-        bar?.update(done, { method, round });
-      },
-    });
-    bar?.update(methods.length);
-    bar?.stop();
-    runs = [run];
-    seeds = [s.seed];
-  } else {
-    const bar = showBar
-      ? new cliProgress.SingleBar({ format: 'airtune {bar} {value}/{total} replications', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
-      : null;
-    bar?.start(replications, 0);
-    let done = 0;
-    try {
+  const stream = flags.progress?.stream ?? process.stderr;
+  const progress = new Progress(`airtune run ${s.name}`, { mode: progressMode(stream, flags.quiet), stream, clock: flags.progress?.clock });
+  let runs: ScenarioRun[] = [];
+  let seeds: number[] = [];
+  try {
+    if (replications === 1) {
+      const caps = methods.map((m) => stopRulesFor(s, m));
+      progress.report(0, `${methods[0]?.label ?? ''} round 0`);
+      const run = await runScenario(loaded, {
+        methods: flags.methods,
+        cacheDir: flags.cacheDir,
+        onRound: (method, round, simTimeS) => {
+          const i = Math.max(0, methods.findIndex((m) => m.label === method));
+          progress.report(runFraction(caps, i, round, simTimeS), `${method} round ${round} (method ${i + 1}/${methods.length})`);
+        },
+      });
+      progress.done(`${methods.length} method${methods.length === 1 ? '' : 's'}`);
+      runs = [run];
+      seeds = [s.seed];
+    } else {
+      progress.report(0, `0/${replications} replications`);
+      let done = 0;
       ({ runs, seeds } = await runReplications(
         loaded,
         { replications, workers: flags.workers ?? defaultWorkers(), methods: flags.methods, cacheDir: flags.cacheDir },
-        { onDone: () => bar?.update(++done) },
+        { onDone: () => progress.report(++done / replications, `${done}/${replications} replications`) },
       ));
-    } finally {
-      bar?.stop();
+      progress.done();
     }
+  } catch (e) {
+    progress.clear(); // the error message starts on a clean line
+    throw e;
   }
   const c = compareRuns(s, runs, seeds);
   const first = c.first;
