@@ -134,6 +134,7 @@ export function snrLaw(law: GainLaw, meanSnrs: readonly number[]): SnrLaw {
   if (parts.length === 1) return { key, ...parts[0]!, scale: worst, roughMeanSe };
   const n = parts.length;
   const surv = new Float64Array(n);
+  const suffix = new Float64Array(n);
   return {
     key,
     scale: worst / n,
@@ -145,11 +146,15 @@ export function snrLaw(law: GainLaw, meanSnrs: readonly number[]): SnrLaw {
     },
     pdf(y) {
       for (let i = 0; i < n; i++) surv[i] = parts[i]!.survival(y);
+      // prod_{l != i} S_l = (prefix product before i) x (suffix product after i): O(n).
       let sum = 0;
+      let prefix = 1;
+      suffix[n - 1] = 1;
+      for (let i = n - 2; i >= 0; i--) suffix[i] = suffix[i + 1]! * surv[i + 1]!;
       for (let i = 0; i < n; i++) {
-        let others = 1;
-        for (let l = 0; l < n; l++) if (l !== i) others *= surv[l]!;
+        const others = prefix * suffix[i]!;
         if (others > 0) sum += parts[i]!.pdf(y) * others;
+        prefix *= surv[i]!;
       }
       return sum;
     },

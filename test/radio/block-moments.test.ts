@@ -159,6 +159,12 @@ describe('Rician SINR law (Poisson mixture of gammas)', () => {
     expect(Math.abs(above / N - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / N));
     const total = integrate((y, o) => void (o[0] = law2.pdf(y)), 0, Infinity, 1, { scale: law2.scale })[0]!;
     expect(total).toBeCloseTo(1, 9);
+    // Three receivers: the density is minus the derivative of the product survival.
+    const law3 = snrLaw({ kind: 'rician', kFactorLinear: k }, [s, s2, lin(1)]);
+    for (const y of [0.2, 1, 3]) {
+      const h = 1e-5 * y;
+      expect(law3.pdf(y)).toBeCloseTo((law3.survival(y - h) - law3.survival(y + h)) / (2 * h), 6);
+    }
   });
 });
 
