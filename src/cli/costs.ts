@@ -2,7 +2,7 @@ import { loadScenario } from '../scenario/load.js';
 import { formatCostTable, methodLoads } from '../costs/table.js';
 import { loadClients } from '../simulation/scenario.js';
 import { UsageError } from './errors.js';
-import { describeEstimate, estimateRuntime, longRunWarning } from '../simulation/runtime-estimate.js';
+import { describeEstimate, longRunWarning, tryEstimateRuntime } from '../simulation/runtime-estimate.js';
 
 /**
  * `airtune costs <scenario>`: per-method load table for the scenario's timing model; with
@@ -18,8 +18,8 @@ export function costsCommand(file: string, opts: { json?: boolean } = {}): void 
   const model = s.model;
   const memory = loadClients(loaded).map((c) => c.memoryBytes);
   const methods = s.methods.map((m) => ({ id: m.id, params: m.params }));
-  const estimate = estimateRuntime(loaded);
-  const warning = longRunWarning(estimate, s.network.type === 'wireless' ? s.network.fading.integration : undefined);
+  const estimate = tryEstimateRuntime(loaded);
+  const warning = estimate && longRunWarning(estimate, s.network.type === 'wireless' ? s.network.fading.integration : undefined);
   if (warning) process.stderr.write(`${file}: warning: ${warning}\n`);
   if (opts.json) {
     const out = {
@@ -33,5 +33,5 @@ export function costsCommand(file: string, opts: { json?: boolean } = {}): void 
   }
   process.stdout.write(`${file}: timing model ${s.model.name}, ${memory.length} clients\n\n`);
   process.stdout.write(`${formatCostTable(s.model.arch, s.model.work, methods, memory)}\n`);
-  process.stdout.write(`\n${describeEstimate(estimate)}\n`);
+  if (estimate) process.stdout.write(`\n${describeEstimate(estimate)}\n`);
 }

@@ -163,3 +163,15 @@ export function longRunWarning(e: RuntimeEstimate, integration: string | undefin
       : 'most of it is proxy training: fewer rounds, localSteps or a smaller batch shorten it';
   return `a run is estimated to take ~${(e.seconds / 60).toFixed(0)} minutes on this machine (over ${LONG_RUN_WARNING_S / 60}); ${hint} (\`airtune costs\` shows the estimate)`;
 }
+
+/**
+ * The estimate, or null if the scenario is outside what the cost model knows (the estimate is
+ * advice: it never stops `validate` or `costs`).
+ */
+export function tryEstimateRuntime(loaded: LoadedScenario): RuntimeEstimate | null {
+  try {
+    return estimateRuntime(loaded);
+  } catch {
+    return null;
+  }
+}
