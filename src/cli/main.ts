@@ -87,7 +87,7 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .option('-o, --out <dir>', 'output folder (default: output/<scenario name>)')
     .option('-s, --seed <n>', 'override the scenario seed', seedArg)
     .option('-m, --methods <list>', 'comma-separated method ids or labels to run', listArg)
-    .option('-q, --quiet', 'no progress bar and no summary table')
+    .option('-q, --quiet', 'no progress line (terminal) or 30 s heartbeat (log), no summary table')
     .option('--set <path=value>', 'override one scenario field, dotted path as in sweep, e.g. network.bandwidth=5MHz (repeatable)', collectArg, [])
     .option('--rounds <n>', 'override the round cap (same as --set stop.rounds=N, or --set rounds=N in a file that writes rounds at top level)', positiveIntArg)
     .option('-r, --replications <n>', "run the scenario with n seeds derived from its seed (overrides the scenario's replications)", positiveIntArg)
@@ -107,7 +107,8 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .option('--rates <list>', 'comma-separated pruning rates, e.g. 0,0.2,0.4,0.6', ratesArg)
     .option('--max-rounds <n>', 'rounds cap per rate', positiveIntArg)
     .option('--cache-dir <dir>', 'cache of calibrations (default: output/.cache)')
-    .action(async (file: string, o: { method?: string; rates?: number[]; maxRounds?: number; cacheDir?: string }) => {
+    .option('-q, --quiet', 'no progress line (terminal) or 30 s heartbeat (log)')
+    .action(async (file: string, o: { method?: string; rates?: number[]; maxRounds?: number; cacheDir?: string; quiet?: boolean }) => {
       await calibrateCommand(file, o);
     });
 
@@ -119,7 +120,7 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .option('-o, --out <dir>', 'output folder (default: output/<scenario name>-sweep)')
     .option('-w, --workers <n>', 'worker threads, 0 = in-process (default: min(2, cores))', workersArg)
     .option('-m, --methods <list>', 'comma-separated method ids or labels to run', listArg)
-    .option('-q, --quiet', 'no progress bar and no report')
+    .option('-q, --quiet', 'no progress line (terminal) or 30 s heartbeat (log), no report')
     .option('--queue <url>', 'send the runs to `airtune worker`s through Redis: redis://[:password@]host[:port][/db] or rediss:// (TLS)')
     .action(async (file: string, o: { set: string[]; out?: string; workers?: number; methods?: string[]; quiet?: boolean; queue?: string }, cmd: Command) => {
       await sweepCommand(file, { ...o, command: commandArgs(cmd) });

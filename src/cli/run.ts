@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import cliProgress from 'cli-progress';
 import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { selectMethods } from '../simulation/scenario.js';
 import { writeRunOutputs } from '../output/write.js';
@@ -17,6 +16,8 @@ import { overrideScenario, runOverrideSpecs } from '../sweep/override.js';
 import { simulateRuns } from '../sweep/replicate.js';
 import { defaultWorkers } from '../sweep/sweep.js';
 import { UsageError } from '../core/errors.js';
+import { Progress, progressMode, runFraction, type Clock, type ProgressStream } from '../progress/progress.js';
+import { stopRulesFor } from '../simulation/stop.js';
 
 export interface RunFlags {
   out?: string;
@@ -39,6 +40,8 @@ export interface RunFlags {
   command?: string[];
   /** `--gantt METHOD[:ROUND]`: the round round_gantt.svg draws (default: the first method's median-latency round). */
   gantt?: GanttChoice;
+  /** Where progress goes (default stderr) and its clock (tests inject both). */
+  progress?: { stream?: ProgressStream; clock?: Clock };
 }
 
 export async function runCommand(file: string, flags: RunFlags): Promise<void> {
@@ -79,35 +82,28 @@ async function simulateAndWrite(
 ): Promise<void> {
   const s = loaded.scenario;
   const replications = flags.replications ?? s.replications;
-  const showBar = !flags.quiet && process.stderr.isTTY === true;
-  const bar = !showBar
-    ? null
-    : replications === 1
-      ? new cliProgress.SingleBar({ format: 'airtune {bar} {value}/{total} methods | {method} round {round}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
-      : new cliProgress.SingleBar({ format: 'airtune {bar} {value}/{total} replications', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
-  if (replications === 1) bar?.start(methods.length, 0, { method: methods[0]?.label ?? '', round: 0 });
-  else bar?.start(replications, 0);
-  let current = methods[0]?.label;
+  const stream = flags.progress?.stream ?? process.stderr;
+  const progress = new Progress(`airtune run ${s.name}`, { mode: progressMode(stream, flags.quiet), stream, clock: flags.progress?.clock });
+  const caps = methods.map((m) => stopRulesFor(s, m));
   let done = 0;
   let simulated;
   try {
+    progress.report(0, replications === 1 ? `${methods[0]?.label ?? ''} round 0` : `0/${replications} replications`);
     simulated = await simulateRuns(loaded, {
       replications,
       workers: flags.workers ?? defaultWorkers(),
       methods: flags.methods,
       cacheDir: flags.cacheDir,
-      onRound: (method, round) => {
-        if (method !== current) {
-          current = method;
-          done++;
-        }
-        bar?.update(done, { method, round });
+      onRound: (method, round, simTimeS) => {
+        const i = Math.max(0, methods.findIndex((m) => m.label === method));
+        progress.report(runFraction(caps, i, round, simTimeS), `${method} round ${round} (method ${i + 1}/${methods.length})`);
       },
-      onReplicationDone: () => bar?.update(++done),
+      onReplicationDone: () => progress.report(++done / replications, `${done}/${replications} replications`),
     });
-    if (replications === 1) bar?.update(methods.length);
-  } finally {
-    bar?.stop();
+    progress.done(replications === 1 ? `${methods.length} method${methods.length === 1 ? '' : 's'}` : undefined);
+  } catch (e) {
+    progress.clear(); // the error message starts on a clean line
+    throw e;
   }
   const { runs, seeds } = simulated;
   const c = compareRuns(s, runs, seeds);

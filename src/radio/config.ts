@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { positive, quantity } from '../scenario/fields.js';
 import { dbmToWatts } from '../scenario/units.js';
 import { MCS_BLER_TARGETS, mcsTable, type McsTableName } from './nr-mcs.js';
+import { FADING_INTEGRATIONS } from './aggregate.js';
 import { NR_SCS_HZ, channelBandwidthsMHz, prbCount } from './numerology.js';
 
 /** Allows `model: x` objects to be written as the bare string `x`. */
@@ -83,13 +84,25 @@ export const shadowingSchema = z
   })
   .strict();
 
+/**
+ * How transfers integrate over the fading blocks (src/radio/aggregate.ts): `blocks` visits every
+ * block (the reference), `aggregate` draws runs of blocks at once from their exact moments, `auto`
+ * (default) aggregates transfers expected to span at least 10^4 blocks and walks the others.
+ */
+const integrationField = z.enum(FADING_INTEGRATIONS).default('auto');
+
 export const fadingSchema = z.preprocess(
   modelShorthand,
   z.discriminatedUnion('model', [
-    z.object({ model: z.literal('none') }).strict(),
-    z.object({ model: z.literal('rayleigh'), coherenceTime: positive('time').default(0.01) }).strict(),
+    z.object({ model: z.literal('none'), integration: integrationField }).strict(),
+    z.object({ model: z.literal('rayleigh'), coherenceTime: positive('time').default(0.01), integration: integrationField }).strict(),
     z
-      .object({ model: z.literal('rician'), coherenceTime: positive('time').default(0.01), kFactor: quantity('db').default(6) })
+      .object({
+        model: z.literal('rician'),
+        coherenceTime: positive('time').default(0.01),
+        kFactor: quantity('db').default(6),
+        integration: integrationField,
+      })
       .strict(),
   ]),
 );

@@ -19,7 +19,7 @@ const ROOT = join(dirname(new URL(import.meta.url).pathname), '..', '..');
  */
 const LAYERS: { name: string; paths: string[] }[] = [
   { name: 'core', paths: ['src/core/'] },
-  { name: 'base', paths: ['src/engine/', 'src/random/', 'src/workers/'] },
+  { name: 'base', paths: ['src/engine/', 'src/random/', 'src/workers/', 'src/progress/'] },
   { name: 'scenario vocabulary', paths: ['src/scenario/'] },
   { name: 'models', paths: ['src/radio/', 'src/devices/', 'src/costs/'] },
   { name: 'solvers', paths: ['solvers/'] },
