@@ -3,7 +3,7 @@
  * Each area's benchmark lives in bench/<area>.ts and exports `bench()`.
  * `npm run bench -- engine solvers` runs a subset.
  */
-const AREAS = ['engine', 'radio', 'solvers', 'training', 'queue'] as const;
+const AREAS = ['engine', 'radio', 'horizons', 'solvers', 'training', 'queue'] as const;
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

@@ -5,7 +5,7 @@
  * Errors name the file, the field path (and YAML/JSON line), what was expected and what was found.
  */
 import { z } from 'zod';
-import { parseScenarioText } from '../../src/scenario/load.js';
+import { parseScenarioText } from '../../src/scenario/parse.js';
 import { ScenarioError, issueMessage, type FieldProblem } from '../../src/scenario/errors.js';
 import { positive, quantity } from '../../src/scenario/fields.js';
 import { dbmToWatts, type QuantityKind } from '../../src/scenario/units.js';

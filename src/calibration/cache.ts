@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../output/atomic.js';
-import { VERSION } from '../cli/version.js';
+import { writeFileAtomic } from '../core/atomic.js';
+import { VERSION } from '../core/version.js';
 
 export const DEFAULT_CACHE_DIR = 'output/.cache';
 

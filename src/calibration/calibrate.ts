@@ -32,6 +32,8 @@ export interface CalibrationRequest {
   cacheDir?: string;
   /** Called after each rate (progress). */
   onRate?: (rho: number, rounds: number | null) => void;
+  /** Called after each training round of a rate (progress). */
+  onRound?: (rho: number, round: number, maxRounds: number) => void;
 }
 
 export interface Calibration {
@@ -113,6 +115,7 @@ export async function calibrate(env: TrainingEnvironment, clientWeights: readonl
         const contributions = clientWeights.map((weight, client) => ({ client, weight, staleness: 0, rho }));
         const losses = await trainer.aggregate(round, contributions);
         const loss = losses.testLoss ?? (await trainer.evaluate());
+        req.onRound?.(rho, round, maxRounds);
         if (loss <= targetTestLoss) {
           reached = round;
           break;

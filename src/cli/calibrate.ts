@@ -13,7 +13,8 @@ import { createTrainingEnvironment } from '../training/federated/trainer.js';
 import { calibrate, calibrationRates, CalibrationError } from '../calibration/calibrate.js';
 import { DEFAULT_CACHE_DIR } from '../calibration/cache.js';
 import { formatTable } from '../output/console.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
+import { Progress, progressMode, type Clock, type ProgressStream } from '../progress/progress.js';
 
 export interface CalibrateFlags {
   method?: string;
@@ -21,6 +22,10 @@ export interface CalibrateFlags {
   maxRounds?: number;
   cacheDir?: string;
   write?: (text: string) => void;
+  /** No progress line / heartbeat. */
+  quiet?: boolean;
+  /** Where progress goes (default stderr) and its clock (tests inject both). */
+  progress?: { stream?: ProgressStream; clock?: Clock };
 }
 
 function fmt(x: number, digits = 4): string {
@@ -54,6 +59,9 @@ export async function calibrateCommand(file: string, flags: CalibrateFlags): Pro
     write(`${file}: calibrating ${entry.label}'s rounds model R(rhobar) = A / (epsilon - beta rhobar)\n`);
     write(`losses: ${lossModel}; target test loss ${target}; ${params.pruning} pruning; every client, every round; rates ${rates.join(', ')}\n\n`);
     let c;
+    const stream = flags.progress?.stream ?? process.stderr;
+    const progress = new Progress(`airtune calibrate ${s.name}`, { mode: progressMode(stream, flags.quiet), stream, clock: flags.progress?.clock });
+    let rateIndex = 0;
     try {
       c = await calibrate(env, env.clientTokens, lossModel, {
         params,
@@ -61,9 +69,19 @@ export async function calibrateCommand(file: string, flags: CalibrateFlags): Pro
         rates,
         maxRounds: flags.maxRounds,
         cacheDir: flags.cacheDir ?? DEFAULT_CACHE_DIR,
-        onRate: (rho, rounds) => write(`  rho ${fmt(rho)}: ${rounds === null ? 'not reached' : `${rounds} rounds`}\n`),
+        onRound: (rho, round, maxRounds) =>
+          // Each rate runs at most maxRounds rounds: the fraction is an upper bound on the work left.
+          progress.report((rateIndex + round / maxRounds) / rates.length, `rho ${fmt(rho)} round ${round} (rate ${rateIndex + 1}/${rates.length})`),
+        onRate: (rho, rounds) => {
+          rateIndex++;
+          progress.clear();
+          write(`  rho ${fmt(rho)}: ${rounds === null ? 'not reached' : `${rounds} rounds`}\n`);
+          progress.report(rateIndex / rates.length);
+        },
       });
+      progress.done(`${rates.length} rates`);
     } catch (e) {
+      progress.clear();
       if (e instanceof CalibrationError) throw new UsageError(`${file}: calibration failed: ${e.message}`);
       throw e;
     }

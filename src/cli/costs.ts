@@ -1,7 +1,8 @@
 import { loadScenario } from '../scenario/load.js';
-import { formatCostTable, methodLoads } from '../costs/table.js';
+import { formatCostTable, methodLoads } from '../methods/loads.js';
 import { loadClients } from '../simulation/scenario.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
+import { describeEstimate, longRunWarning, tryEstimateRuntime } from '../simulation/runtime-estimate.js';
 
 /**
  * `airtune costs <scenario>`: per-method load table for the scenario's timing model; with
@@ -17,6 +18,9 @@ export function costsCommand(file: string, opts: { json?: boolean } = {}): void 
   const model = s.model;
   const memory = loadClients(loaded).map((c) => c.memoryBytes);
   const methods = s.methods.map((m) => ({ id: m.id, params: m.params }));
+  const estimate = tryEstimateRuntime(loaded);
+  const warning = estimate && longRunWarning(estimate, s.network.type === 'wireless' ? s.network.fading.integration : undefined);
+  if (warning) process.stderr.write(`${file}: warning: ${warning}\n`);
   if (opts.json) {
     const out = {
       scenario: s.name,
@@ -29,4 +33,5 @@ export function costsCommand(file: string, opts: { json?: boolean } = {}): void 
   }
   process.stdout.write(`${file}: timing model ${s.model.name}, ${memory.length} clients\n\n`);
   process.stdout.write(`${formatCostTable(s.model.arch, s.model.work, methods, memory)}\n`);
+  if (estimate) process.stdout.write(`\n${describeEstimate(estimate)}\n`);
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, throughputProbe, type BackendName } from '../training/backend.js';
 import { GSM8K_DIR_FROM_CHECKOUT, defaultGsm8kDir } from '../training/data/gsm8k.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../core/version.js';
 
 export interface DoctorOptions {
   /** Preferred backend (default node > wasm > cpu). */
@@ -40,6 +40,12 @@ export async function doctorCommand(opts: DoctorOptions = {}): Promise<void> {
   ahead.forEach((b, i) => line(`  not ${b}`, reasons[i] ?? 'not available'));
   for (const b of ORDER.slice(ORDER.indexOf(info.name) + 1)) line(`  not ${b}`, `not needed (${info.name} is preferred over ${b})`);
   for (const b of ORDER.slice(0, ORDER.indexOf(preferred))) line(`  not ${b}`, `not tried (preferred backend: ${preferred})`);
+  if (info.name !== 'node') {
+    // Opt-in (README, Backends): tfjs-node's install downloads libtensorflow, which a default
+    // install must not attempt. Its version must be tfjs-core's, or it registers its backend in a
+    // second copy of tfjs-core that airtune does not use.
+    line('native tfjs', `opt in with: npm install @tensorflow/tfjs-node@${tf.version_core} (downloads libtensorflow; then the node backend is used)`);
+  }
 
   const dir = defaultGsm8kDir();
   const files = ['train.jsonl', 'test.jsonl'].filter((f) => existsSync(join(dir, f)));

@@ -15,10 +15,12 @@ import { calibrateCommand } from './calibrate.js';
 import { runSolve } from '../../solvers/jcpba/index.js';
 import { SOLVER_NAMES } from '../../solvers/jcpba/types.js';
 import { sweepCommand, workersArg, collectArg } from '../sweep/index.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../core/version.js';
 import { secondsArg, workerCommand, DEFAULT_DATA_DIR } from './worker.js';
+import { parseGanttChoice, type GanttChoice } from '../output/client-charts.js';
+import { scenarioJsonSchemaText } from '../scenario/json-schema.js';
 
-import { UsageError } from "./errors.js";
+import { UsageError } from '../core/errors.js';
 
 function seedArg(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
@@ -46,6 +48,12 @@ function ratesArg(value: string): number[] {
     throw new InvalidArgumentError(`expected 2 or more comma-separated pruning rates in [0, 1), found "${value}"`);
   }
   return rates;
+}
+
+function ganttArg(value: string): GanttChoice {
+  const choice = parseGanttChoice(value);
+  if (choice === null) throw new InvalidArgumentError(`expected METHOD, METHOD:ROUND or :ROUND (e.g. jcpba:3), found "${value}"`);
+  return choice;
 }
 
 function listArg(value: string): string[] {
@@ -81,14 +89,15 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .option('-o, --out <dir>', 'output folder (default: output/<scenario name>)')
     .option('-s, --seed <n>', 'override the scenario seed', seedArg)
     .option('-m, --methods <list>', 'comma-separated method ids or labels to run', listArg)
-    .option('-q, --quiet', 'no progress bar and no summary table')
+    .option('-q, --quiet', 'no progress line (terminal) or 30 s heartbeat (log), no summary table')
     .option('--set <path=value>', 'override one scenario field, dotted path as in sweep, e.g. network.bandwidth=5MHz (repeatable)', collectArg, [])
     .option('--rounds <n>', 'override the round cap (same as --set stop.rounds=N, or --set rounds=N in a file that writes rounds at top level)', positiveIntArg)
     .option('-r, --replications <n>', "run the scenario with n seeds derived from its seed (overrides the scenario's replications)", positiveIntArg)
     .option('-w, --workers <n>', 'worker threads for replications, 0 = in-process (default: min(2, cores))', workersArg)
     .option('--cache-dir <dir>', 'cache of calibrated rounds models (default: output/.cache)')
     .option('-f, --force', 'replace the output folder even if it holds files airtune did not write (they are deleted)')
-    .action(async (file: string, o: { out?: string; seed?: number; methods?: string[]; quiet?: boolean; set: string[]; rounds?: number; force?: boolean; replications?: number; workers?: number; cacheDir?: string }, cmd: Command) => {
+    .option('--gantt <method[:round]>', "the round round_gantt.svg draws, e.g. jcpba:3 or :3 (default: the first method's median-latency round)", ganttArg)
+    .action(async (file: string, o: { out?: string; seed?: number; methods?: string[]; quiet?: boolean; set: string[]; rounds?: number; force?: boolean; replications?: number; workers?: number; cacheDir?: string; gantt?: GanttChoice }, cmd: Command) => {
       await runCommand(file, { ...o, command: commandArgs(cmd) });
     });
 
@@ -100,7 +109,8 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .option('--rates <list>', 'comma-separated pruning rates, e.g. 0,0.2,0.4,0.6', ratesArg)
     .option('--max-rounds <n>', 'rounds cap per rate', positiveIntArg)
     .option('--cache-dir <dir>', 'cache of calibrations (default: output/.cache)')
-    .action(async (file: string, o: { method?: string; rates?: number[]; maxRounds?: number; cacheDir?: string }) => {
+    .option('-q, --quiet', 'no progress line (terminal) or 30 s heartbeat (log)')
+    .action(async (file: string, o: { method?: string; rates?: number[]; maxRounds?: number; cacheDir?: string; quiet?: boolean }) => {
       await calibrateCommand(file, o);
     });
 
@@ -112,7 +122,7 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .option('-o, --out <dir>', 'output folder (default: output/<scenario name>-sweep)')
     .option('-w, --workers <n>', 'worker threads, 0 = in-process (default: min(2, cores))', workersArg)
     .option('-m, --methods <list>', 'comma-separated method ids or labels to run', listArg)
-    .option('-q, --quiet', 'no progress bar and no report')
+    .option('-q, --quiet', 'no progress line (terminal) or 30 s heartbeat (log), no report')
     .option('--queue <url>', 'send the runs to `airtune worker`s through Redis: redis://[:password@]host[:port][/db] or rediss:// (TLS)')
     .action(async (file: string, o: { set: string[]; out?: string; workers?: number; methods?: string[]; quiet?: boolean; queue?: string }, cmd: Command) => {
       await sweepCommand(file, { ...o, command: commandArgs(cmd) });
@@ -154,6 +164,13 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 infeasible.`,
     .option('-b, --backend <name>', 'try this backend first: node, wasm or cpu')
     .action(async (o: { backend?: 'node' | 'wasm' | 'cpu' }) => {
       await doctorCommand({ backend: o.backend });
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of scenario files (draft-07), for editors: see docs/scenario.schema.json')
+    .action(() => {
+      process.stdout.write(scenarioJsonSchemaText());
     });
 
   program

@@ -1,26 +1,23 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import cliProgress from 'cli-progress';
 import { loadScenario, type LoadedScenario } from '../scenario/load.js';
-import { runScenario, selectMethods, type ScenarioRun } from '../simulation/scenario.js';
+import { selectMethods } from '../simulation/scenario.js';
 import { writeRunOutputs } from '../output/write.js';
-import { formatAtTime, formatSummary, setupNotes, sourcesLine } from '../output/console.js';
-import { buildMeta, type MetaInvocation } from '../output/meta.js';
-import { standardCharts } from '../output/plots.js';
-import { renderReport } from '../output/report.js';
-import { findings } from '../output/findings.js';
-import { toCsv } from '../output/csv.js';
-import { AT_TIME_COLUMNS, REPLICATION_COLUMNS } from '../output/records.js';
+import { formatAtTime, formatSummary, sourcesLine } from '../output/console.js';
+import type { MetaInvocation } from '../output/meta.js';
+import { runFiles, runMeta } from '../output/run-files.js';
+import type { GanttChoice } from '../output/client-charts.js';
 import { checkOutputFolder } from '../output/preflight.js';
 import { lockOutputFolder } from '../output/lock.js';
-import { foreignEntries, readManifest, recoverOutputFolder } from '../output/unit.js';
-import { OutputError } from '../output/errors.js';
+import { recoverOutputFolder } from '../output/unit.js';
+import { refuseForeign } from '../output/reuse.js';
 import { relativeCommand } from '../output/provenance.js';
-import { compareRuns, lossBand } from '../compare/index.js';
-import { overrideScenario, setPath, roundsPath } from '../sweep/override.js';
-import { runReplications } from '../sweep/replicate.js';
+import { compareRuns } from '../compare/index.js';
+import { overrideScenario, runOverrideSpecs } from '../sweep/override.js';
+import { simulateRuns } from '../sweep/replicate.js';
 import { defaultWorkers } from '../sweep/sweep.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
+import { Progress, progressMode, runFraction, type Clock, type ProgressStream } from '../progress/progress.js';
+import { stopRulesFor } from '../simulation/stop.js';
 
 export interface RunFlags {
   out?: string;
@@ -41,56 +38,15 @@ export interface RunFlags {
   force?: boolean;
   /** The command-line arguments after `airtune`, e.g. ['run', 'x.yaml'] (recorded in meta.json). */
   command?: string[];
-}
-
-/** The run's `--set` list, with --rounds as one more (a path given twice is a usage error). */
-function overrideSpecs(flags: RunFlags, raw: unknown): string[] {
-  const specs = [...(flags.set ?? [])];
-  const given = (path: string) => specs.some((s) => setPath(s) === path);
-  if (flags.rounds !== undefined) {
-    const path = roundsPath(raw);
-    if (given(path)) throw new UsageError(`--rounds and --set ${path}=... are both given; use one`);
-    specs.push(`${path}=${flags.rounds}`);
-  }
-  if (flags.seed !== undefined && given('seed')) throw new UsageError('--seed and --set seed=... are both given; use one');
-  return specs;
-}
-
-/**
- * The files an airtune from before output manifests (0.1.0) wrote in a run folder. A folder
- * without a manifest whose meta.json is airtune's is such a folder: these names in it are
- * airtune's own, so upgrading does not turn every earlier output folder into a refusal.
- */
-const LEGACY_RUN_FILES = [
-  'rounds.csv', 'clients.csv', 'summary.csv', 'meta.json', 'report.html',
-  'loss_vs_time.svg', 'round_latency.svg', 'bytes_per_round.svg', 'time_by_method.svg',
-];
-
-function isLegacyRunFolder(dir: string): boolean {
-  if (readManifest(dir) !== null) return false;
-  try {
-    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Record<string, unknown>;
-    return typeof meta.airtune === 'string' && typeof meta.scenario_sha256 === 'string';
-  } catch {
-    return false;
-  }
-}
-
-/** Stop before simulating if the folder holds files airtune did not write (unless --force). */
-function refuseForeign(outDir: string): void {
-  const legacy = isLegacyRunFolder(outDir);
-  const foreign = foreignEntries(outDir).filter((n) => !(legacy && LEGACY_RUN_FILES.includes(n)));
-  if (foreign.length === 0) return;
-  const shown = foreign.slice(0, 10).join(', ') + (foreign.length > 10 ? ` and ${foreign.length - 10} more` : '');
-  throw new OutputError(
-    `${outDir} holds ${foreign.length === 1 ? 'an entry' : `${foreign.length} entries`} airtune did not write: ${shown}. ` +
-      'A run replaces the whole folder; move them away, choose another --out, or pass --force to delete them with the old outputs',
-  );
+  /** `--gantt METHOD[:ROUND]`: the round round_gantt.svg draws (default: the first method's median-latency round). */
+  gantt?: GanttChoice;
+  /** Where progress goes (default stderr) and its clock (tests inject both). */
+  progress?: { stream?: ProgressStream; clock?: Clock };
 }
 
 export async function runCommand(file: string, flags: RunFlags): Promise<void> {
   const base = loadScenario(file);
-  const { loaded, overrides } = overrideScenario(base, overrideSpecs(flags, base.raw));
+  const { loaded, overrides } = overrideScenario(base, runOverrideSpecs(flags, base.raw));
   if (flags.seed !== undefined) loaded.scenario.seed = flags.seed;
   const s = loaded.scenario;
   let methods;
@@ -98,6 +54,10 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
     methods = selectMethods(s, flags.methods);
   } catch (e) {
     throw new UsageError((e as Error).message);
+  }
+  const gantt = flags.gantt?.method;
+  if (gantt !== undefined && !methods.some((m) => m.label === gantt)) {
+    throw new UsageError(`--gantt ${gantt}: not a method of this run (it has: ${methods.map((m) => m.label).join(', ')})`);
   }
   // Everything about the output folder is checked before the simulation, not after it.
   const outDir = checkOutputFolder(flags.out ?? join('output', s.name), [file, process.cwd()]);
@@ -122,79 +82,41 @@ async function simulateAndWrite(
 ): Promise<void> {
   const s = loaded.scenario;
   const replications = flags.replications ?? s.replications;
-  const showBar = !flags.quiet && process.stderr.isTTY === true;
-  let runs: ScenarioRun[];
-  let seeds: number[];
-  if (replications === 1) {
-    const bar = showBar
-      ? new cliProgress.SingleBar({ format: 'airtune {bar} {value}/{total} methods | {method} round {round}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
-      : null;
-    bar?.start(methods.length, 0, { method: methods[0]?.label ?? '', round: 0 });
-    let current = methods[0]?.label;
-    let done = 0;
-    const run = await runScenario(loaded, {
+  const stream = flags.progress?.stream ?? process.stderr;
+  const progress = new Progress(`airtune run ${s.name}`, { mode: progressMode(stream, flags.quiet), stream, clock: flags.progress?.clock });
+  const caps = methods.map((m) => stopRulesFor(s, m));
+  let done = 0;
+  let simulated;
+  try {
+    progress.report(0, replications === 1 ? `${methods[0]?.label ?? ''} round 0` : `0/${replications} replications`);
+    simulated = await simulateRuns(loaded, {
+      replications,
+      workers: flags.workers ?? defaultWorkers(),
       methods: flags.methods,
       cacheDir: flags.cacheDir,
-      onRound: (method, round) => {
-        if (method !== current) {
-          current = method;
-          done++;
-        }
-        bar?.update(done, { method, round });
+      onRound: (method, round, simTimeS) => {
+        const i = Math.max(0, methods.findIndex((m) => m.label === method));
+        progress.report(runFraction(caps, i, round, simTimeS), `${method} round ${round} (method ${i + 1}/${methods.length})`);
       },
+      onReplicationDone: () => progress.report(++done / replications, `${done}/${replications} replications`),
     });
-    bar?.update(methods.length);
-    bar?.stop();
-    runs = [run];
-    seeds = [s.seed];
-  } else {
-    const bar = showBar
-      ? new cliProgress.SingleBar({ format: 'airtune {bar} {value}/{total} replications', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
-      : null;
-    bar?.start(replications, 0);
-    let done = 0;
-    try {
-      ({ runs, seeds } = await runReplications(
-        loaded,
-        { replications, workers: flags.workers ?? defaultWorkers(), methods: flags.methods, cacheDir: flags.cacheDir },
-        { onDone: () => bar?.update(++done) },
-      ));
-    } finally {
-      bar?.stop();
-    }
+    progress.done(replications === 1 ? `${methods.length} method${methods.length === 1 ? '' : 's'}` : undefined);
+  } catch (e) {
+    progress.clear(); // the error message starts on a clean line
+    throw e;
   }
+  const { runs, seeds } = simulated;
   const c = compareRuns(s, runs, seeds);
-  const first = c.first;
-  const meta = buildMeta(loaded, { ...first, eventsProcessed: runs.reduce((a, r) => a + r.eventsProcessed, 0), seeds, compareTimes: c.times }, how);
-  const target = c.summary.find((x) => x.target_test_loss !== null)?.target_test_loss ?? null;
-  // Per-round charts show the first replication; the loss chart the mean and band over all.
-  const charts = await standardCharts(first.rounds, first.timingModel, c.summary, { target, band: lossBand(c) });
-  const notes = findings(c);
-  const setup = setupNotes(c);
-  const report = renderReport({
-    title: `airtune: ${s.name}`,
-    description: s.description,
-    meta,
-    summary: c.summary,
-    charts,
-    findings: notes,
-    atTime: { rows: c.atTime, times: c.times },
-    notes: setup,
-  });
-  const files = writeRunOutputs(outDir, { rounds: c.rounds, clients: c.clients, summary: c.summary, meta }, [
-    ['at_time.csv', toCsv(c.atTime, AT_TIME_COLUMNS)],
-    ...(c.replications.length > 0 ? [['replications.csv', toCsv(c.replications, REPLICATION_COLUMNS)] as [string, string]] : []),
-    ...charts.map((ch): [string, string] => [ch.file, ch.svg]),
-    ['report.html', report],
-  ]);
+  const r = await runFiles(loaded, c, runMeta(loaded, runs, c, how), { gantt: flags.gantt });
+  const files = writeRunOutputs(outDir, r.outputs, r.extra);
   if (!flags.quiet) {
-    process.stdout.write(`\nairtune: scenario "${s.name}" (seed ${s.seed}), timing model: ${first.timingModel}\n`);
-    for (const line of setup) process.stdout.write(`${line}\n`);
+    process.stdout.write(`\nairtune: scenario "${s.name}" (seed ${s.seed}), timing model: ${c.first.timingModel}\n`);
+    for (const line of r.setup) process.stdout.write(`${line}\n`);
     process.stdout.write(`\n${formatSummary(c.summary)}\n${sourcesLine(c.summary)}\n\n`);
     const at = formatAtTime(c.atTime, c.times);
     if (at) process.stdout.write(`${at}\n\n`);
-    for (const f of notes) process.stdout.write(`${f}\n`);
-    if (notes.length) process.stdout.write('\n');
+    for (const f of r.findings) process.stdout.write(`${f}\n`);
+    if (r.findings.length) process.stdout.write('\n');
     process.stdout.write(`wrote ${files.length} files to ${outDir}\n`);
   }
 }

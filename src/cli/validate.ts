@@ -5,6 +5,7 @@ import { describeStop } from '../output/console.js';
 import { traceRun } from '../training/trace.js';
 
 import { radioWarnings } from '../radio/validity.js';
+import { describeEstimate, longRunWarning, tryEstimateRuntime } from '../simulation/runtime-estimate.js';
 
 /**
  * Check the scenario and the files it points to (device file, loss trace); print a one-line
@@ -26,7 +27,11 @@ export function validateCommand(file: string): void {
   if (scenario.network.type === 'wireless') {
     for (const w of radioWarnings(scenario.network, clients, scenario.seed)) process.stderr.write(`${file}: warning: ${w}\n`);
   }
+  const estimate = tryEstimateRuntime(loaded);
+  const warning = estimate && longRunWarning(estimate, scenario.network.type === 'wireless' ? scenario.network.fading.integration : undefined);
+  if (warning) process.stderr.write(`${file}: warning: ${warning}\n`);
   process.stdout.write(
     `${file}: ok (scenario "${scenario.name}", ${clients.length} clients, stop: ${describeStop(scenarioStopRules(scenario))}, methods: ${scenario.methods.map((m) => m.label).join(', ')})\n`,
   );
+  if (estimate) process.stdout.write(`${file}: ${describeEstimate(estimate)}\n`);
 }

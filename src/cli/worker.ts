@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { parseRedisUrl } from '../sweep/redis-url.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 export interface WorkerFlags {
   queue: string;

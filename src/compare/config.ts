@@ -9,7 +9,7 @@ import { positive } from '../scenario/fields.js';
 
 export const compareSchema = z
   .object({
-    at: z.union([z.literal('auto'), z.array(positive('time')).min(1)]).default('auto'),
+    at: z.union([z.literal('auto'), z.array(positive('time')).min(1)]).default('auto').describe('Times for at_time.csv and the findings: a list of times, or auto (log-spaced up to the longest run).'),
   })
   .strict();
 

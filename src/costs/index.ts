@@ -8,4 +8,3 @@ export * from './memory.js';
 export * from './schema.js';
 export * from './training.js';
 export * from './units.js';
-export { formatCostTable, methodLoads, type ClientLoadJson, type MethodChoice, type MethodLoadsJson } from './table.js';

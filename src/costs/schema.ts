@@ -84,15 +84,15 @@ const precision = z.enum(PRECISIONS as [Precision, ...Precision[]]);
 /** The `model:` section, parsed to `{ arch, work }`. */
 export const modelSchema = z
   .object({
-    preset: z.string().optional(),
-    architecture: architectureSchema.optional(),
-    weights: precision.default('bf16'),
-    seqLen: count(LIMITS.seqLen, 'tokens per sequence').default(512),
-    batchSize: count(LIMITS.batchSize, 'sequences per batch').default(4),
-    localSteps: count(LIMITS.localSteps, 'local steps per round (a work multiplier)').default(10),
-    optimizer: z.enum(OPTIMIZERS as [Optimizer, ...Optimizer[]]).default('adam'),
-    activationCheckpointing: z.boolean().default(false),
-    commPrecision: precision.optional(),
+    preset: z.string().optional().describe(`An LLM whose costs the clock counts (give preset or architecture): ${PRESET_IDS.join(', ')}.`),
+    architecture: architectureSchema.optional().describe('A custom architecture instead of a preset.'),
+    weights: precision.default('bf16').describe('Storage precision of the weights.'),
+    seqLen: count(LIMITS.seqLen, 'tokens per sequence').default(512).describe('Tokens per sample.'),
+    batchSize: count(LIMITS.batchSize, 'sequences per batch').default(4).describe('Samples per local step.'),
+    localSteps: count(LIMITS.localSteps, 'local steps per round (a work multiplier)').default(10).describe('Local optimizer steps per round.'),
+    optimizer: z.enum(OPTIMIZERS as [Optimizer, ...Optimizer[]]).default('adam').describe('Optimizer (its state counts in memory).'),
+    activationCheckpointing: z.boolean().default(false).describe('Recompute activations in the backward pass: less memory, one more forward pass of FLOPs.'),
+    commPrecision: precision.optional().describe('Precision of values on the wire (default: see commBytesPerValue in src/costs).'),
   })
   .strict()
   .superRefine((m, ctx) => {

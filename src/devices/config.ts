@@ -21,6 +21,7 @@ import { boundedCount, dist, fraction, positive, type Dist } from '../scenario/f
 import { checkQuantityRange, formatQuantity, KINDS, parseQuantity, QuantityError, dbmToWatts, type QuantityKind } from '../scenario/units.js';
 import { LIMITS } from '../scenario/limits.js';
 import { DEFAULT_UTILISATION, type Availability } from './device.js';
+import { fedscaleSchema } from './fedscale.js';
 
 const constant = (value: number): Dist => ({ kind: 'const', value });
 
@@ -177,31 +178,31 @@ function deviceDist(field: DeviceValueField) {
 
 /** Per-client hardware fields; a group may override any of them. */
 const deviceFields = {
-  kind: z.string().min(1),
+  kind: z.string().min(1).describe('Device class, e.g. phone (in client ids and outputs).'),
   /** Peak FLOP/s of the device at the training precision (datasheet). */
-  compute: deviceDist('compute'),
+  compute: deviceDist('compute').describe('Peak FLOP/s at the training precision (datasheet).'),
   /** Fraction of `compute` training reaches (model FLOPs utilisation); default DEFAULT_UTILISATION. */
-  utilisation: deviceDist('utilisation'),
+  utilisation: deviceDist('utilisation').describe('Fraction of compute that training sustains (model FLOPs utilisation, in (0, 1]; default 0.462, PaLM); 1 reads compute as sustained.'),
   /** Memory bandwidth (optional): a step is also at least its bytes moved / this (roofline). */
-  memoryBandwidth: deviceDist('memoryBandwidth'),
-  memory: deviceDist('memory'),
-  txPower: deviceDist('txPower'),
-  computePower: deviceDist('computePower'),
+  memoryBandwidth: deviceDist('memoryBandwidth').describe('Optional: a step takes at least its bytes moved / this (roofline).'),
+  memory: deviceDist('memory').describe('Memory available to fine-tuning (a client short of it is oom).'),
+  txPower: deviceDist('txPower').describe('Uplink transmit power (the maximum, with power control).'),
+  computePower: deviceDist('computePower').describe('Power drawn while computing (energy = power x compute time).'),
   /** CMOS energy model (all three or none): cycles per FLOP, clock (Hz), kappa. */
   cyclesPerFlop: deviceDist('cyclesPerFlop'),
   clock: deviceDist('clock'),
   kappa: deviceDist('kappa'),
   /** Distance to the base station (overrides disc placement). */
-  distance: deviceDist('distance'),
-  dropout: fraction(),
-  availability: availabilitySchema,
+  distance: deviceDist('distance').describe('Distance to the base station (instead of placement).'),
+  dropout: fraction().describe('Probability of dropping out of a round, per client and round.'),
+  availability: availabilitySchema.describe('When a client can take part: always, windows "0 s..1 h; 2 h..3 h", "periodic(period, on[, phase])", { windows: [[start, end], ...] } or { periodic: { period, on, phase } }.'),
 };
 
 export const groupSchema = z
   .object({
     kind: deviceFields.kind,
     /** Fraction of the clients in this group (shares must sum to 1). */
-    share: z.number().positive().max(1),
+    share: z.number().positive().max(1).describe('Fraction of the clients in this group (shares sum to 1).'),
     compute: deviceFields.compute.optional(),
     utilisation: deviceFields.utilisation.optional(),
     memoryBandwidth: deviceFields.memoryBandwidth.optional(),
@@ -234,7 +235,7 @@ export const placementSchema = z
 export const clientsSchema = z
   .object({
     /** Number of clients; with `file`, optional (the file's rows) and must match if given. */
-    count: boundedCount(LIMITS.clients, 'clients (beyond it the population and its per-round records outgrow memory)').optional(),
+    count: boundedCount(LIMITS.clients, 'clients (beyond it the population and its per-round records outgrow memory)').optional().describe('Number of clients (with file: optional, must match its rows).'),
     kind: deviceFields.kind.default('device'),
     compute: deviceFields.compute.default(constant(1e12)),
     utilisation: deviceFields.utilisation.default(constant(DEFAULT_UTILISATION)),
@@ -246,17 +247,22 @@ export const clientsSchema = z
     clock: deviceFields.clock.optional(),
     kappa: deviceFields.kappa.optional(),
     distance: deviceFields.distance.optional(),
-    placement: placementSchema.optional(),
+    placement: placementSchema.optional().describe('Uniform in the disc minDistance <= r <= radius around the base station (radius: the cell radius).'),
     dropout: deviceFields.dropout.default(0),
     availability: deviceFields.availability.default({ kind: 'always' }),
-    groups: z.array(groupSchema).min(1).optional(),
+    groups: z.array(groupSchema).min(1).optional().describe('Device classes with their share; a field a group does not set comes from this level.'),
     /** CSV device file, one device per row, path relative to the scenario file. */
-    file: z.string().min(1).optional(),
+    file: z.string().min(1).optional().describe('CSV device file, one device per row (relative to the scenario file); empty cells are drawn from this section.'),
+    /** FedScale device traces (fedscale.ts): compute and link rates, availability. */
+    fedscale: fedscaleSchema.optional().describe("FedScale's device traces: each client's compute and link rate from a capacity file, its availability from a behaviour trace."),
   })
   .strict()
   .superRefine((c, ctx) => {
     if (c.file === undefined && c.count === undefined) {
       ctx.addIssue({ code: 'custom', path: ['count'], message: 'give the number of clients (count) or a device file (file)' });
+    }
+    if (c.file !== undefined && c.fedscale !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['fedscale'], message: 'file and fedscale are alternatives: use one' });
     }
     if (c.file !== undefined && c.groups !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['groups'], message: 'groups and file are alternatives: use one' });

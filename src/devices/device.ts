@@ -6,8 +6,11 @@ import { RandomStream } from '../random/index.js';
 /** When a device can take part. Times are absolute simulation times in s. */
 export type Availability =
   | { kind: 'always' }
-  /** Available inside any [startS, endS] window (closed at the start, open at the end). */
-  | { kind: 'windows'; windows: readonly (readonly [number, number])[] }
+  /**
+   * Available inside any [startS, endS] window (closed at the start, open at the end); with
+   * `periodS`, the windows repeat: the time is taken modulo periodS (FedScale's traces, fedscale.ts).
+   */
+  | { kind: 'windows'; windows: readonly (readonly [number, number])[]; periodS?: number }
   /** On during [phase + n period, phase + n period + on) for every integer n. */
   | { kind: 'periodic'; periodS: number; onS: number; phaseS: number };
 
@@ -39,6 +42,12 @@ export interface Device {
   cyclesPerFlop?: number;
   clockHz?: number;
   kappa?: number;
+  /**
+   * Measured link rates, bit/s (a device file's uplinkRate / downlinkRate, a FedScale capacity
+   * trace): a fixed network uses them instead of network.uplinkRate / downlinkRate.
+   */
+  uplinkBps?: number;
+  downlinkBps?: number;
   /** Probability of dropping out of a round it was selected for. */
   dropoutProb: number;
   availability: Availability;
@@ -59,8 +68,10 @@ export function isAvailable(device: Pick<Device, 'availability'>, timeS: number)
   switch (a.kind) {
     case 'always':
       return true;
-    case 'windows':
-      return a.windows.some(([s, e]) => timeS >= s && timeS < e);
+    case 'windows': {
+      const t = a.periodS === undefined ? timeS : ((timeS % a.periodS) + a.periodS) % a.periodS;
+      return a.windows.some(([s, e]) => t >= s && t < e);
+    }
     case 'periodic': {
       const phase = (((timeS - a.phaseS) % a.periodS) + a.periodS) % a.periodS;
       return phase < a.onS;

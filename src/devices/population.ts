@@ -18,10 +18,15 @@ import { LIMITS } from '../scenario/limits.js';
 import { formatQuantity, parseQuantity, QuantityError, type QuantityKind } from '../scenario/units.js';
 import type { Availability, Device } from './device.js';
 import { DEVICE_VALUE_RULES, deviceValueProblem, parseAvailabilityText, type ClientsConfig, type DeviceValueField } from './config.js';
+import { capacityFlopsPerS, capacityRateBps, readBehaviour, readCapacity, TraceError, traceAvailability, type FedScaleConfig } from './fedscale.js';
 
 export interface PopulationOptions {
   /** Disc placement radius when `placement.disc.radius` is not given (the network's cell radius), m. */
   cellRadiusM?: number;
+  /** The network's type: a wireless cell computes link rates itself, so devices cannot bring theirs. */
+  network?: 'fixed' | 'wireless';
+  /** Forward FLOPs of one sample of the timing model (LLM presets), for FedScale capacities (fedscale.ts). */
+  forwardFlopsPerSample?: number;
 }
 
 /** The radius used when neither the placement nor the network gives one, m. */
@@ -227,6 +232,15 @@ function makeDevice(
   };
   const bandwidth = value('memoryBandwidth', f.memoryBandwidth, o.memoryBandwidthBps);
   if (bandwidth !== undefined) device.memoryBandwidthBps = bandwidth;
+  // Fixed-network rates (a device file's columns or FedScale's capacity trace): > 0 and finite.
+  const rate = (column: 'uplinkRate' | 'downlinkRate', v: number): number => {
+    if (Number.isFinite(v) && v > 0) return v;
+    const message = `${column} = ${v} bit/s is not allowed: it must be > 0 bit/s`;
+    ctx.problems.other.push(ctx.file ? fileProblem(ctx.file.name, ctx.file.row, column, message) : { path: ['clients', 'fedscale'], message: `client ${client}: ${message}` });
+    return 1;
+  };
+  if (o.uplinkBps !== undefined) device.uplinkBps = rate('uplinkRate', o.uplinkBps);
+  if (o.downlinkBps !== undefined) device.downlinkBps = rate('downlinkRate', o.downlinkBps);
   const cycles = value('cyclesPerFlop', f.cyclesPerFlop, o.cyclesPerFlop);
   const clock = value('clock', f.clock, o.clockHz);
   const kappa = value('kappa', f.kappa, o.kappa);
@@ -302,7 +316,42 @@ export function buildPopulation(config: ClientsConfig, seed: number, baseDir = '
   const problems = new DrawnProblems();
   const { radiusM, minDistanceM } = placement(config, opts, problems);
   const ctx: DeviceContext = { problems };
-  return finish(groupOf.map((g, i) => makeDevice(i, dists[g]!, seed, radiusM, minDistanceM, ctx)), problems, false);
+  const traced = config.fedscale ? fedscaleOverrides(config.fedscale, count, baseDir, opts) : [];
+  return finish(groupOf.map((g, i) => makeDevice(i, dists[g]!, seed, radiusM, minDistanceM, ctx, traced[i])), problems, false);
+}
+
+/** What FedScale's traces fix for each of `count` clients (the mapping: fedscale.ts). */
+function fedscaleOverrides(f: FedScaleConfig, count: number, baseDir: string, opts: PopulationOptions): Overrides[] {
+  const out: Overrides[] = Array.from({ length: count }, () => ({}));
+  if (f.capacity !== undefined) {
+    const flopsPerSample = f.flopsPerSample ?? opts.forwardFlopsPerSample;
+    if (flopsPerSample === undefined) {
+      throw new TraceError(
+        f.capacity,
+        undefined,
+        'the timing model is an explicit workload, so the FLOPs of a sample are unknown: give clients.fedscale.flopsPerSample (forward FLOPs of one sample of the model the latencies were measured on)',
+        ['clients', 'fedscale', 'flopsPerSample'],
+      );
+    }
+    const rates = f.communication !== 'ignore';
+    if (rates && opts.network === 'wireless') {
+      throw new TraceError(
+        f.capacity,
+        undefined,
+        "a wireless network takes each client's rate from its link budget, so the trace's communication column would go unused: set clients.fedscale.communication: ignore, or use network.type: fixed",
+        ['clients', 'fedscale', 'communication'],
+      );
+    }
+    readCapacity(f.capacity, baseDir, count).forEach((c, i) => {
+      out[i]!.flopsPerS = capacityFlopsPerS(flopsPerSample, c.computationMs);
+      out[i]!.utilisation = 1; // a measured latency: the sustained rate, not a peak
+      if (rates) out[i]!.uplinkBps = out[i]!.downlinkBps = capacityRateBps(c.communicationKbps);
+    });
+  }
+  if (f.availability !== undefined) {
+    readBehaviour(f.availability, baseDir, count).forEach((t, i) => (out[i]!.availability = traceAvailability(t)));
+  }
+  return out;
 }
 
 /** Device-file columns and the quantity kind of their values. */
@@ -320,7 +369,11 @@ const NUMERIC_COLUMNS: Record<string, { kind: QuantityKind; key: keyof Overrides
   x: { kind: 'length', key: 'x' },
   y: { kind: 'length', key: 'y' },
   dropout: { kind: 'dimensionless', key: 'dropoutProb' },
+  uplinkRate: { kind: 'bitRate', key: 'uplinkBps' },
+  downlinkRate: { kind: 'bitRate', key: 'downlinkBps' },
 };
+/** Columns a wireless cell computes itself (from the link budget): only for a fixed network. */
+const FIXED_NETWORK_COLUMNS = ['uplinkRate', 'downlinkRate'];
 const TEXT_COLUMNS = ['id', 'kind', 'availability'];
 export const DEVICE_FILE_COLUMNS = [...TEXT_COLUMNS, ...Object.keys(NUMERIC_COLUMNS)];
 
@@ -352,6 +405,9 @@ export function devicesFromCsv(
   for (const column of Object.keys(rows[0]!.record)) {
     if (!DEVICE_FILE_COLUMNS.includes(column)) {
       throw fail(1, column, `unknown column; known columns: ${DEVICE_FILE_COLUMNS.join(', ')}`);
+    }
+    if (FIXED_NETWORK_COLUMNS.includes(column) && opts.network === 'wireless') {
+      throw fail(1, column, "a wireless network takes each client's rate from its link budget; this column needs network.type: fixed");
     }
   }
   if (config.count !== undefined && config.count !== rows.length) {

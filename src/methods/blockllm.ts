@@ -49,7 +49,7 @@ import type { Method } from './types.js';
 export const blockllmParams = z
   .object({
     /** Fraction of the selectable parameters frozen (official `sparsity_level`, default 0.9). */
-    sparsity: fraction().refine((v) => v < 1, 'sparsity must be < 1').default(BLOCKLLM_DEFAULTS.sparsity),
+    sparsity: fraction().refine((v) => v < 1, 'sparsity must be < 1').default(BLOCKLLM_DEFAULTS.sparsity).describe('Fraction of the selectable parameters frozen (official sparsity_level, 0.9).'),
     /** Upload indices per tensor (BlockLLM's selection unit) or per value. */
     indices: z.enum(['tensor', 'element']).default('tensor'),
     /** Steps between reselection checks (official `update_freq`). */

@@ -52,9 +52,9 @@ import type { Method } from './types.js';
 
 export const fedkseedParams = z
   .object({
-    seeds: boundedCount(LIMITS.seeds, 'seeds').default(4096),
+    seeds: boundedCount(LIMITS.seeds, 'seeds').default(4096).describe('K: candidate seeds of the zeroth-order directions (Qin et al. 2024).'),
     /** Local steps per round; defaults to the model's localSteps. */
-    steps: boundedCount(LIMITS.localSteps, 'local steps per round').optional(),
+    steps: boundedCount(LIMITS.localSteps, 'local steps per round').optional().describe("Local steps per round (default: the model's localSteps)."),
     rngFlopsPerValue: z.number().nonnegative().max(1e6).default(2),
     /** Training side: perturbation scale of the central difference (official main.py `--zo_eps 0.0005`). */
     eps: z.number().positive().default(5e-4),

@@ -28,8 +28,8 @@ export const projectionName = z.enum(PROJECTION_NAMES as [ProjectionName, ...Pro
 
 export const fedloraParams = z
   .object({
-    rank: boundedCount(LIMITS.loraRank, 'ranks').default(8),
-    targets: z.array(projectionName).min(1).default(['q', 'v']),
+    rank: boundedCount(LIMITS.loraRank, 'ranks').default(8).describe('LoRA rank r of every adapter.'),
+    targets: z.array(projectionName).min(1).default(['q', 'v']).describe(`Adapted projections (${PROJECTION_NAMES.join(', ')}).`),
     /** LoRA scaling numerator (training side only; no effect on the load). */
     alpha: z.number().positive().default(16),
   })

@@ -48,27 +48,27 @@ export const ASSUMED_ROUNDS_MODEL: RoundsConstants = { A: 50, epsilon: 1, beta: 
 
 export const jcpbaParams = z
   .object({
-    pruning: z.enum(['structured', 'unstructured']).default('structured'),
+    pruning: z.enum(['structured', 'unstructured']).default('structured').describe('structured: whole rows pruned (the load shrinks); unstructured: single weights.'),
     /** Largest pruning rate the solver may choose. */
-    rhoMax: fraction().refine((v) => v < 1, 'rhoMax must be < 1').default(0.8),
+    rhoMax: fraction().refine((v) => v < 1, 'rhoMax must be < 1').default(0.8).describe('Largest pruning rate the solver may give a client, in [0, 1).'),
     /**
      * Which allocator chooses rho and the bandwidth every round (solvers/jcpba): `exact` (global
      * optimum), `bcd` (BCD on the reconstructed model, docs/jcpba-model.md), or a baseline: `equal`,
      * `bandwidth-only`, `uniform-pruning`, `pruning-only`.
      */
-    solver: z.enum(SOLVER_NAMES).default('exact'),
+    solver: z.enum(SOLVER_NAMES).default('exact').describe('Allocator of pruning rates and bandwidth each round: exact (global optimum), bcd, or a baseline (solvers/README.md).'),
     /**
      * `solver: bcd` only: where the descent starts (solvers/README.md, "Why BCD stops at
      * bandwidth-only"): `floors` (as stated: memory floors, equal split, bandwidth block first),
      * `pruning-first` (same start, pruning block first) or `exact` (the exact solver's allocation).
      */
-    bcdStart: z.enum(['floors', 'pruning-first', 'exact']).default('floors'),
+    bcdStart: z.enum(['floors', 'pruning-first', 'exact']).default('floors').describe('solver bcd only: where the descent starts.'),
     /**
      * Rounds model R(rho) = A / (epsilon - beta * rhobar) of the solver's objective: constants
      * `{ A, epsilon, beta }`, `calibrated` (measured on the training proxy before the run:
      * src/calibration), or absent (ASSUMED_ROUNDS_MODEL, labelled "assumed" in every output).
      */
-    roundsModel: z.union([z.literal('calibrated'), roundsConstantsSchema]).optional(),
+    roundsModel: z.union([z.literal('calibrated'), roundsConstantsSchema]).optional().describe("Rounds model R(rho) = A / (epsilon - beta rhobar) of the solver's objective: { A, epsilon, beta }, calibrated (measured on the proxy), or absent (assumed constants)."),
     /** How `roundsModel: calibrated` measures (src/calibration): pruning rates trained, round cap per rate. */
     calibration: z
       .object({
@@ -83,7 +83,7 @@ export const jcpbaParams = z
      * solvers/jcpba rateModel 'rayleigh-ergodic'), `instant` (Shannon rate at this round's fading at
      * its start) or `average` (Shannon rate at the large-scale gain).
      */
-    gains: z.enum(['ergodic', 'instant', 'average']).default('ergodic'),
+    gains: z.enum(['ergodic', 'instant', 'average']).default('ergodic').describe('What the solver plans with: ergodic (Rayleigh ergodic rate), instant (this round\'s fading) or average (large-scale gain).'),
     /** Pruning rate used when the context gives none (e.g. a fixed-rate baseline). */
     rho: fraction().default(0),
   })

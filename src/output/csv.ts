@@ -26,12 +26,27 @@ export function safeText(s: string): string {
   return FORMULA_START.test(s) && !NUMBER_TEXT.test(s) ? `'${s}` : s;
 }
 
-/** Numbers print in full precision (shortest round-trip form), so same run -> same bytes. */
-function cell(v: unknown, column: string, row: number): string {
+/**
+ * A column that counts bytes (`bytes_up`, `upload_bytes`, `memory_bytes`, `bytes_up_ci95`, ...):
+ * written as a whole number of bytes. The cost model's byte counts can be fractional (a pruned
+ * upload is (1 - rho) x the prunable bytes, an int4 weight half a byte) and a mean over
+ * replications is; a byte column that is sometimes `1.2e9`-like or fractional reads as float in
+ * pandas and R while its neighbours read as integers.
+ */
+export function isByteColumn(name: string): boolean {
+  return /(^|_)bytes($|_)/.test(name);
+}
+
+/**
+ * Numbers print in full precision (shortest round-trip form), so same run -> same bytes; byte
+ * columns rounded to the nearest byte (each cell on its own: a rounded total can differ from the
+ * sum of rounded parts by a few bytes). Integers print in plain digits up to 1e21 (String does).
+ */
+function cell(v: unknown, column: string, row: number, bytes = false): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new NonFiniteOutputError(`internal error: column "${column}" of row ${row} is ${String(v)}; no output may hold NaN or Infinity`);
-    return String(v);
+    return String(bytes ? Math.round(v) : v);
   }
   return safeText(String(v));
 }
@@ -39,9 +54,10 @@ function cell(v: unknown, column: string, row: number): string {
 export function toCsv<T extends object>(rows: readonly T[], columns: readonly (keyof T)[]): string {
   // In chunks of rows: the cell arrays of a million-row clients.csv at once would take ~1 GB.
   const parts = [stringify([columns.map((c) => safeText(String(c)))], { eof: true, record_delimiter: 'unix' })];
+  const bytes = columns.map((c) => isByteColumn(String(c)));
   const CHUNK = 10_000;
   for (let start = 0; start < rows.length; start += CHUNK) {
-    const data = rows.slice(start, start + CHUNK).map((r, i) => columns.map((c) => cell(r[c], String(c), start + i + 1)));
+    const data = rows.slice(start, start + CHUNK).map((r, i) => columns.map((c, j) => cell(r[c], String(c), start + i + 1, bytes[j])));
     parts.push(stringify(data, { eof: true, record_delimiter: 'unix' }));
   }
   return parts.join('');

@@ -4,7 +4,7 @@
  * differently, and `environment` differs only between machines or checkouts (provenance.ts).
  */
 import type { LoadedScenario } from '../scenario/load.js';
-import { VERSION, dependencyVersion } from '../cli/version.js';
+import { VERSION, dependencyVersion } from '../core/version.js';
 import { environmentInfo, stableScenarioPath } from './provenance.js';
 
 /** Versions of the packages whose behaviour shapes the numbers. */

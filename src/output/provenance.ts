@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { arch, availableParallelism, cpus, release, type } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { PACKAGE_DIR, VERSION } from '../cli/version.js';
+import { PACKAGE_DIR, VERSION } from '../core/version.js';
 
 function toPosix(p: string): string {
   return p.split(sep).join('/');

@@ -1,6 +1,6 @@
 /** report.html: the charts and the summary in one self-contained page (inline SVG, no scripts). */
 import type { AtTimeRecord, SummaryRecord } from './records.js';
-import type { Chart } from './plots.js';
+import { specFile, type Chart } from './plots.js';
 import { formatBytes, formatDuration, formatSeconds, withCi } from './console.js';
 
 function esc(s: string): string {
@@ -38,7 +38,7 @@ export function renderReport(r: ReportInput): string {
             esc(s.method), esc(s.stop_reason), num(s.rounds), withCi(s.total_time_s, s.total_time_ci95_s, formatSeconds), formatSeconds(s.mean_round_latency_s),
             withCi(s.time_to_target_s, s.time_to_target_ci95_s, formatSeconds), ...(converge ? [formatSeconds(s.time_to_converge_s)] : []), s.final_test_loss === null ? '-' : s.final_test_loss.toFixed(4),
             withCi(s.bytes_up, s.bytes_up_ci95, formatBytes), withCi(s.bytes_down, s.bytes_down_ci95, formatBytes), `${s.energy_j.toFixed(1)} J`, num(s.client_rounds_dropped),
-          ].map((c, i) => `<td${i < 2 ? '' : ' class="n"'}>${c}</td>`).join(''),
+          ].map((c, i) => `<td class="${i < 2 ? 't' : 'n'}">${c}</td>`).join(''),
     )
     .map((tr) => `<tr>${tr}</tr>`)
     .join('\n');
@@ -50,15 +50,26 @@ export function renderReport(r: ReportInput): string {
     .filter(([k]) => k !== 'command')
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(typeof v === 'string' ? v : JSON.stringify(v))}</td></tr>`)
     .join('\n');
-  const charts = r.charts.map((c) => `<figure><figcaption>${esc(c.title)}</figcaption>\n${c.svg}\n</figure>`).join('\n');
+  // Each chart (its title is inside the SVG) with its file and a link to its Vega-Lite spec, both
+  // beside report.html in the output folder.
+  const charts = r.charts
+    .map((c) => `<figure aria-label="${esc(c.title)}">\n${c.svg}\n<figcaption>${esc(c.file)}, spec: <a href="${esc(specFile(c.file))}">${esc(specFile(c.file))}</a></figcaption>\n</figure>`)
+    .join('\n');
   const findings = r.findings.length ? `<ul>${r.findings.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)} — airtune report</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
-body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
-td.n{text-align:right;font-variant-numeric:tabular-nums}figure{margin:1.5em 0}figcaption{font-weight:600}
+body{font-family:system-ui,sans-serif;max-width:1800px;margin:1.5em auto;padding:0 1.5em;color:#222}
+p,ul{max-width:120ch}
+.wide{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;margin:1em 0;font-size:.95em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.t{white-space:nowrap}
+table.meta td{overflow-wrap:anywhere}
 tr.src td{font-size:.8em;color:#666}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,760px),1fr));gap:1.5em 2em;align-items:start}
+figure{margin:0;min-width:0}figcaption{font-size:.8em;color:#666;margin-top:.2em}
+figure svg{display:block;max-width:100%;height:auto}
 </style></head><body>
 <h1>${esc(r.title)}</h1>
 <p>${esc(r.description)}</p>
@@ -69,14 +80,17 @@ Figures marked <em>clock</em> are measured on the simulated clock, <em>training<
 ${notes}
 ${findings}
 <h2>Summary</h2>
-<table><thead>${head}</thead><tbody>
+<div class="wide"><table><thead>${head}</thead><tbody>
 ${rows}
-</tbody></table>
+</tbody></table></div>
 ${atTime}
 <h2>Charts</h2>
+<p>Each chart's Vega-Lite spec, its data included, is beside it in the output folder (<code>&lt;chart&gt;.vl.json</code>): restyle it and render it again with Vega-Lite. A method has the same colour in every chart.</p>
+<div class="charts">
 ${charts}
+</div>
 <h2>Run</h2>
-<table>${meta}</table>
+<div class="wide"><table class="meta">${meta}</table></div>
 </body></html>
 `;
 }
@@ -91,12 +105,12 @@ function atTimeTable(rows: readonly AtTimeRecord[], times: readonly number[]): s
     return withLoss ? `${withCi(x.test_loss, x.test_loss_ci95, (v) => v.toFixed(4))}${mark}` : `${Number(x.rounds_done.toPrecision(4))}${mark}`;
   };
   const body = methods
-    .map((m) => `<tr><td>${esc(m)}</td>${times.map((t) => `<td class="n">${cell(rows.find((x) => x.method === m && x.sim_time_s === t))}</td>`).join('')}</tr>`)
+    .map((m) => `<tr><td class="t">${esc(m)}</td>${times.map((t) => `<td class="n">${cell(rows.find((x) => x.method === m && x.sim_time_s === t))}</td>`).join('')}</tr>`)
     .join('\n');
   return `<h2>At equal simulated time</h2>
 <p>${withLoss ? 'Test loss of the last evaluation at or before each time (the model the server holds then; training)' : 'Rounds done by each time (timing only; clock)'}.
 * the run had stopped by then and holds its final model.</p>
-<table><thead><tr><th>method</th>${times.map((t) => `<th>${formatDuration(t)}</th>`).join('')}</tr></thead><tbody>
+<div class="wide"><table><thead><tr><th>method</th>${times.map((t) => `<th class="n">${formatDuration(t)}</th>`).join('')}</tr></thead><tbody>
 ${body}
-</tbody></table>`;
+</tbody></table></div>`;
 }

@@ -17,7 +17,8 @@
 import type { FadingProcess } from './fading.js';
 import { blockSpectralEfficiency, shannonLink, type LinkAbstraction } from './link-abstraction.js';
 import { roundToPrbs } from './numerology.js';
-import { DEFAULT_MAX_BLOCKS, type TransferResult } from './timeline.js';
+import { DEFAULT_MAX_BLOCKS, aggregateSource, type AggregateSource, type TransferResult } from './timeline.js';
+import { aggregates, leapDraw, safeLeapBlocks, type FadingIntegration, type Leap } from './aggregate.js';
 
 /** What an allocator knows about one client in a round. */
 export interface AllocationClient {
@@ -166,6 +167,12 @@ export interface ReassignOptions {
   prb?: { prbHz: number; count: number };
   /** `fixed` mode: the initial shares in Hz (default B w_i / sum w). */
   initialSharesHz?: readonly number[];
+  /**
+   * How to integrate over the fading blocks (aggregate.ts); default `blocks`. With `aggregate` /
+   * `auto`, a stretch of whole blocks during which no share changes (no start, no finish) is
+   * integrated in one leap for every client, as long as each one's leap is safe (aggregate.ts).
+   */
+  integration?: FadingIntegration;
 }
 
 /** A shared upload's result: the transfer, its first share and how long it waited for one. */
@@ -264,6 +271,97 @@ export function sharedUploadTimeline(uploads: readonly SharedUpload[], opts: Rea
     } else for (let i = 0; i < n; i++) bw[i] = cont[i]!;
   };
 
+  /** Power and mean SINR on share b (they change only with the share). */
+  const budget = (i: number, b: number): void => {
+    if (b === budgetBw[i]) return;
+    const u = uploads[i]!;
+    const p = u.powerAt ? u.powerAt(b) : u.txPowerW;
+    const interference = u.interferenceAt ? u.interferenceAt(b) : 0;
+    power[i] = p;
+    meanSinr[i] = (p * u.largeScaleGain) / (N0 * b + interference);
+    budgetBw[i] = b;
+  };
+
+  // Aggregate integration: per client, whether its transfer aggregates (-1: not decided yet, at its
+  // first share) and its block statistics at the current share.
+  const integration = opts.integration ?? 'blocks';
+  const aggState = new Int8Array(n).fill(-1);
+  const aggSource: (AggregateSource | undefined)[] = new Array(n);
+  const aggBw = new Float64Array(n).fill(Number.NaN);
+  const leaps: (Leap | undefined)[] = new Array(n);
+
+  /**
+   * Integrate every client over the next m whole blocks at once (aggregate.ts), when all active
+   * clients sit on a common block boundary, aggregate, and are safely far from their end, and no
+   * start or deadline falls within the m blocks. Returns false (nothing changed) otherwise.
+   */
+  const tryLeap = (): boolean => {
+    let tc = Number.NaN;
+    let k = 0;
+    let m = Infinity;
+    let minLeap = 0;
+    for (let i = 0; i < n; i++) {
+      if (state[i] !== ACTIVE) continue;
+      const f = uploads[i]!.fading;
+      if (f.law === undefined || f.leapKey === undefined || !Number.isFinite(f.coherenceTimeS)) return false;
+      if (Number.isNaN(tc)) {
+        tc = f.coherenceTimeS;
+        k = block[i]!;
+      } else if (f.coherenceTimeS !== tc || block[i] !== k) return false;
+      if (f.blockStartS(k) !== t) return false;
+      const b = bw[i]!;
+      if (!(b > 0)) continue;
+      budget(i, b);
+      if (aggBw[i] !== b) {
+        aggSource[i] = aggregateSource({
+          integration, law: f.law, key: f.leapKey, coherenceTimeS: tc, bandwidthHz: b, meanSnrs: [meanSinr[i]!], link, cutSnr: outage,
+        });
+        aggBw[i] = b;
+      }
+      const src = aggSource[i];
+      if (src === undefined) return false;
+      if (aggState[i] === -1) aggState[i] = aggregates(integration, uploads[i]!.bits, src.roughMeanBps() * tc) ? 1 : 0;
+      if (aggState[i] === 0) return false;
+      const bb = src.blockBits();
+      const safe = safeLeapBlocks(bb, remaining[i]!);
+      if (safe < bb.minLeap) return false;
+      m = Math.min(m, safe);
+      minLeap = Math.max(minLeap, bb.minLeap);
+    }
+    if (Number.isNaN(tc)) return false;
+    for (let i = 0; i < n; i++) if (state[i] === WAITING) m = Math.min(m, Math.floor(uploads[i]!.startS / tc) - k);
+    if (deadlineS !== Infinity) m = Math.min(m, Math.floor(deadlineS / tc) - k);
+    if (!(m >= minLeap) || m === Infinity) return false;
+    for (let i = 0; i < n; i++) {
+      leaps[i] = undefined;
+      if (state[i] !== ACTIVE || !(bw[i]! > 0)) continue;
+      const d = leapDraw(aggSource[i]!.blockBits(), m, aggSource[i]!.key, k);
+      if (d.bits >= remaining[i]!) return false; // would end inside the leap: walk instead
+      leaps[i] = d;
+    }
+    for (let i = 0; i < n; i++) {
+      if (state[i] !== ACTIVE) continue;
+      const f = uploads[i]!.fading;
+      const d = leaps[i];
+      if (d !== undefined) {
+        if (Number.isNaN(waitS[i]!)) {
+          waitS[i] = t - uploads[i]!.startS;
+          firstBw[i] = bw[i]!;
+        }
+        const on = (m - d.outageBlocks) * tc;
+        remaining[i]! -= d.bits;
+        airtime[i]! += on;
+        energy[i]! += power[i]! * on;
+        outageBlocks[i]! += d.outageBlocks;
+      }
+      block[i] = k + m;
+      blockEnd[i] = f.blockEndS(k + m);
+      blocks[i]! += m;
+    }
+    t = uploads.find((_, i) => state[i] === ACTIVE)!.fading.blockStartS(k + m);
+    return true;
+  };
+
   const activate = (i: number, at: number): void => {
     const f = uploads[i]!.fading;
     state[i] = ACTIVE;
@@ -298,6 +396,7 @@ export function sharedUploadTimeline(uploads: readonly SharedUpload[], opts: Rea
     }
     if (dirty && !fixed) resplit();
     dirty = false;
+    if (integration !== 'blocks' && tryLeap()) continue;
     let next = deadlineS;
     for (let i = 0; i < n; i++) {
       if (state[i] === WAITING) {
@@ -313,14 +412,8 @@ export function sharedUploadTimeline(uploads: readonly SharedUpload[], opts: Rea
           waitS[i] = t - u.startS;
           firstBw[i] = b;
         }
-        if (b !== budgetBw[i]) {
-          // Power and interference change only with the share: recompute them when it changes.
-          const p = u.powerAt ? u.powerAt(b) : u.txPowerW;
-          const interference = u.interferenceAt ? u.interferenceAt(b) : 0;
-          power[i] = p;
-          meanSinr[i] = (p * u.largeScaleGain) / (N0 * b + interference);
-          budgetBw[i] = b;
-        }
+        // Power and interference change only with the share: recomputed when it changes.
+        budget(i, b);
         r = b * blockSpectralEfficiency(link, meanSinr[i]! * u.fading.gainOfBlock(block[i]!), outage);
       }
       rate[i] = r;

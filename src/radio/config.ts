@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { positive, quantity } from '../scenario/fields.js';
 import { dbmToWatts } from '../scenario/units.js';
 import { MCS_BLER_TARGETS, mcsTable, type McsTableName } from './nr-mcs.js';
+import { FADING_INTEGRATIONS } from './aggregate.js';
 import { NR_SCS_HZ, channelBandwidthsMHz, prbCount } from './numerology.js';
 
 /** Allows `model: x` objects to be written as the bare string `x`. */
@@ -83,13 +84,30 @@ export const shadowingSchema = z
   })
   .strict();
 
+/**
+ * How transfers integrate over the fading blocks (src/radio/aggregate.ts): `blocks` visits every
+ * block (the reference), `aggregate` draws runs of blocks at once from their exact moments, `auto`
+ * (default) aggregates transfers expected to span at least 10^4 blocks and walks the others.
+ */
+const integrationField = z.enum(FADING_INTEGRATIONS).default('auto');
+
 export const fadingSchema = z.preprocess(
   modelShorthand,
   z.discriminatedUnion('model', [
-    z.object({ model: z.literal('none') }).strict(),
-    z.object({ model: z.literal('rayleigh'), coherenceTime: positive('time').default(0.01) }).strict(),
+    z.object({ model: z.literal('none'), integration: integrationField }).strict(),
+    z.object({ model: z.literal('rayleigh'), coherenceTime: positive('time').default(0.01), integration: integrationField }).strict(),
     z
-      .object({ model: z.literal('rician'), coherenceTime: positive('time').default(0.01), kFactor: quantity('db').default(6) })
+      .object({
+        model: z.literal('rician'),
+        coherenceTime: positive('time').default(0.01),
+        // At most 40 dB: 3GPP TR 38.901 Table 7.5-6's LOS K-factors are 3-13 dB (std 3-8 dB), and at
+        // 40 dB the block gain varies by ~1% (use model: none); the block-moment tables of
+        // block-moments.ts grow with the linear K (issue 10: 1000 dB asked for 1e100 entries).
+        kFactor: quantity('db')
+          .refine((k) => k <= 40, { message: 'expected a Rician K-factor of at most 40 dB (above it the gain barely varies: use fading model none)' })
+          .default(6),
+        integration: integrationField,
+      })
       .strict(),
   ]),
 );
@@ -177,12 +195,12 @@ export const wirelessNetworkSchema = z
   .object({
     type: z.literal('wireless'),
     /** Radius of the cell; used by device placement when it gives no radius of its own. */
-    cellRadius: positive('length').default(500),
+    cellRadius: positive('length').default(500).describe('Radius of the cell (device placement uses it unless placement gives one).'),
     uplink: z
       .object({
-        bandwidth: channelBandwidth().default(20e6),
+        bandwidth: channelBandwidth().default(20e6).describe('Uplink channel bandwidth, shared by the uploading clients.'),
         /** Base station receiver noise figure; default `noise.figure` if given, else 5 dB (TR 36.814). */
-        noiseFigure: quantity('db').optional(),
+        noiseFigure: quantity('db').optional().describe('Base station receiver noise figure (default 5 dB, TR 36.814).'),
         /** Link model of the uplink; default `network.linkModel`. */
         linkModel: linkModelSchema.optional(),
       })
@@ -190,10 +208,10 @@ export const wirelessNetworkSchema = z
       .prefault({}),
     downlink: z
       .object({
-        bandwidth: channelBandwidth().default(20e6),
-        txPower: positive('power').default(dbmToWatts(46)),
+        bandwidth: channelBandwidth().default(20e6).describe('Downlink channel bandwidth.'),
+        txPower: positive('power').default(dbmToWatts(46)).describe('Base station transmit power (default 46 dBm).'),
         /** `broadcast`: one transmission at the worst receiver's rate; `unicast`: equal split. */
-        mode: z.enum(['broadcast', 'unicast']).default('broadcast'),
+        mode: z.enum(['broadcast', 'unicast']).default('broadcast').describe("broadcast: one transmission at the worst receiver's rate; unicast: the band split equally."),
         /**
          * Broadcast coding: `per-block` (each fading block decoded on its own at the worst
          * receiver's rate of that block) or `across-blocks` (one code word spans many blocks: the
@@ -201,15 +219,15 @@ export const wirelessNetworkSchema = z
          */
         coding: z.enum(['per-block', 'across-blocks']).default('per-block'),
         /** Device receiver noise figure; default `noise.figure` if given, else 9 dB (TR 36.814). */
-        noiseFigure: quantity('db').optional(),
+        noiseFigure: quantity('db').optional().describe('Device receiver noise figure (default 9 dB, TR 36.814).'),
         /** Link model of the downlink; default `network.linkModel`. */
         linkModel: linkModelSchema.optional(),
       })
       .strict()
       .prefault({}),
-    pathLoss: pathLossSchema.prefault({ model: '3gpp-macro' }),
-    shadowing: shadowingSchema.prefault({}),
-    fading: fadingSchema.prefault({ model: 'rayleigh' }),
+    pathLoss: pathLossSchema.prefault({ model: '3gpp-macro' }).describe('Path loss: 3gpp-macro (TR 36.814: 128.1 + 37.6 log10(d/km) dB), free-space { frequency }, log-distance { exponent, refDistance, refLoss | frequency }.'),
+    shadowing: shadowingSchema.prefault({}).describe('Log-normal shadowing (sigma in dB; TR 36.814: 8 dB).'),
+    fading: fadingSchema.prefault({ model: 'rayleigh' }).describe('Block fading: none, rayleigh or rician, with its coherence time.'),
     noise: z
       .object({
         psd: quantity('psd').default(dbmToWatts(-174)),
@@ -219,13 +237,13 @@ export const wirelessNetworkSchema = z
       .strict()
       .prefault({}),
     /** Blocks whose SNR is below this level (dB) carry nothing. Absent: no outage. */
-    outageSnr: quantity('db').optional(),
+    outageSnr: quantity('db').optional().describe('Blocks whose SNR is below this level carry nothing (absent: no outage).'),
     /** Link abstraction of both links (per-link overrides in `uplink` / `downlink`). */
-    linkModel: linkModelSchema.prefault({ kind: 'shannon' }),
+    linkModel: linkModelSchema.prefault({ kind: 'shannon' }).describe('Link abstraction: shannon (default), attenuated-shannon (TR 36.942) or nr-mcs (TS 38.214 MCS tables).'),
     /** NR numerology: whole PRBs of 12 subcarriers at this SCS (numerology.ts). Absent: continuous shares. */
     numerology: z
       .object({
-        scs: positive('frequency').refine((v) => (NR_SCS_HZ as readonly number[]).includes(v), {
+        scs: positive('frequency').describe('NR subcarrier spacing: 15, 30 or 60 kHz (FR1); shares become whole PRBs (TS 38.101-1).').refine((v) => (NR_SCS_HZ as readonly number[]).includes(v), {
           message: 'expected a subcarrier spacing of 15 kHz, 30 kHz or 60 kHz (FR1)',
         }),
       })
@@ -235,9 +253,9 @@ export const wirelessNetworkSchema = z
     powerControl: z
       .object({
         /** P_O_PUSCH: received power per 180 kHz at full compensation (a plain number is dBm). */
-        p0: quantity('power', dbmToWatts),
+        p0: quantity('power', dbmToWatts).describe('P_O_PUSCH: received power per 180 kHz at full compensation (TS 38.213 Sec. 7.1.1).'),
         /** Path-loss compensation factor alpha in [0, 1]. */
-        alpha: z.number().min(0).max(1),
+        alpha: z.number().min(0).max(1).describe('Path-loss compensation factor alpha in [0, 1].'),
       })
       .strict()
       .optional(),
@@ -245,9 +263,9 @@ export const wirelessNetworkSchema = z
     interference: z
       .object({
         /** Interference over thermal added to the uplink noise floor. */
-        iot: quantity('db').refine((v) => v >= 0, { message: 'expected a level >= 0 dB' }).optional(),
+        iot: quantity('db').describe('Interference over thermal added to the uplink noise floor.').refine((v) => v >= 0, { message: 'expected a level >= 0 dB' }).optional(),
         /** Hexagonal layout: the serving cell and 1 (7 cells) or 2 (19 cells) rings of neighbours. */
-        cells: z.union([z.literal(1), z.literal(7), z.literal(19)]).optional(),
+        cells: z.union([z.literal(1), z.literal(7), z.literal(19)]).optional().describe('Hexagonal layout: 1, 7 or 19 cells (TR 36.814 site grid).'),
         /** Probability that a neighbour cell uses the same resources (its load). */
         load: z.number().min(0).max(1).default(0.5),
         /** Interferer power without power control (a plain number is W); default 23 dBm. */
@@ -257,7 +275,7 @@ export const wirelessNetworkSchema = z
       })
       .strict()
       .optional(),
-    bandwidthPolicy: z.enum(BANDWIDTH_POLICIES).default('equal'),
+    bandwidthPolicy: z.enum(BANDWIDTH_POLICIES).default('equal').describe("How the uplink band is split: equal, proportional (to each upload's bits), allocator (the method's, JCPBA); -reassign: a finished client's share goes to the others."),
     /** Under `...-reassign`: `unfinished` clients (incl. still computing) or only `active` uploaders share. */
     reassignSharers: z.enum(['unfinished', 'active']).default('unfinished'),
   })

@@ -18,6 +18,7 @@
  * - none: |h|^2 = 1.
  */
 import { RandomStream } from '../random/index.js';
+import type { GainLaw } from './block-moments.js';
 
 export interface FadingProcess {
   /** Block length in s; Infinity for a static channel (one block forever). */
@@ -32,6 +33,10 @@ export interface FadingProcess {
   gainOfBlock(k: number): number;
   /** Power gain at `timeS` (= gainOfBlock(blockIndex(timeS))). */
   gainAt(timeS: number): number;
+  /** Law of the i.i.d. block gains, when known (aggregate integration needs it; aggregate.ts). */
+  readonly law?: GainLaw;
+  /** Key of the link's own stream of aggregate draws (aggregate.ts), when it has one. */
+  readonly leapKey?: number;
 }
 
 abstract class BlockGrid {
@@ -88,6 +93,8 @@ export class BlockFading extends BlockGrid implements FadingProcess {
   constructor(
     coherenceTimeS: number,
     private readonly gainOf: (k: number) => number,
+    readonly law?: GainLaw,
+    readonly leapKey?: number,
   ) {
     super(coherenceTimeS);
   }
@@ -171,18 +178,21 @@ export type FadingSpec =
 /**
  * A fading process for one client and link. Its block gains are keyed by the seed of `stream`
  * (that client's own named stream), so they never depend on other clients or on query order.
+ * `leapStream` (the link's own named stream of aggregate draws, aggregate.ts) lets transfers on it
+ * be integrated in aggregate; without it they always walk their blocks.
  */
-export function makeFadingProcess(spec: FadingSpec, stream: RandomStream): FadingProcess {
+export function makeFadingProcess(spec: FadingSpec, stream: RandomStream, leapStream?: RandomStream): FadingProcess {
   const key = stream.seedValue >>> 0;
+  const leapKey = leapStream === undefined ? undefined : leapStream.seedValue >>> 0;
   switch (spec.model) {
     case 'none':
       return new NoFading();
     case 'rayleigh':
-      return new BlockFading(spec.coherenceTimeS, (k) => rayleighBlockGain(key, k));
+      return new BlockFading(spec.coherenceTimeS, (k) => rayleighBlockGain(key, k), { kind: 'rayleigh' }, leapKey);
     case 'rician': {
       const kf = spec.kFactorLinear;
       if (!(kf >= 0)) throw new RangeError(`Rician K-factor must be >= 0, got ${kf}`);
-      return new BlockFading(spec.coherenceTimeS, (k) => ricianBlockGain(key, k, kf));
+      return new BlockFading(spec.coherenceTimeS, (k) => ricianBlockGain(key, k, kf), { kind: 'rician', kFactorLinear: kf }, leapKey);
     }
   }
 }

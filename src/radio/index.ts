@@ -20,3 +20,5 @@ export * from './power-control.js';
 export * from './interference.js';
 export * from './concave-surrogate.js';
 export * from './validity.js';
+export * from './aggregate.js';
+export * from './block-moments.js';

@@ -245,6 +245,7 @@ export function buildRadio(config: WirelessNetwork, seed: number, clients: reado
   const uplinkNoise = effectiveNoisePsdWPerHz(config.noise.psd, nf.uplink);
   const downlinkNoise = effectiveNoisePsdWPerHz(config.noise.psd, nf.downlink);
   const outageSnrLinear = config.outageSnr === undefined ? 0 : dbToLinear(config.outageSnr);
+  const integration = config.fading.integration ?? 'auto';
   const uplinkLink = buildLinkModel(config.uplink.linkModel ?? config.linkModel, 'uplink');
   const downlinkLink = buildLinkModel(config.downlink.linkModel ?? config.linkModel, 'downlink');
   const numerology: Numerology | undefined = config.numerology
@@ -282,7 +283,8 @@ export function buildRadio(config: WirelessNetwork, seed: number, clients: reado
     const table = link === 'uplink' ? fadingUp : fadingDown;
     let f = table[i];
     if (f === undefined) {
-      f = makeFadingProcess(spec, RandomStream.of(seed, 'radio', 'fading', link, i));
+      // Block gains and aggregate draws (aggregate.ts) come from two named streams of the link.
+      f = makeFadingProcess(spec, RandomStream.of(seed, 'radio', 'fading', link, i), RandomStream.of(seed, 'radio', 'fading-leap', link, i));
       table[i] = f;
     }
     return f;
@@ -428,6 +430,7 @@ export function buildRadio(config: WirelessNetwork, seed: number, clients: reado
         interferenceW: interferenceW(i, round, bandwidthHz),
         link: uplinkLink,
         deadlineS,
+        integration,
       });
     },
 
@@ -446,6 +449,7 @@ export function buildRadio(config: WirelessNetwork, seed: number, clients: reado
         outageSnrLinear,
         link: downlinkLink,
         deadlineS,
+        integration,
       });
     },
 
@@ -513,6 +517,7 @@ export function buildRadio(config: WirelessNetwork, seed: number, clients: reado
           link: uplinkLink,
           mode: reassign ? 'reassign' : 'fixed',
           prb: numerology ? { prbHz: numerology.prbHz, count: numerology.uplinkPrbs } : undefined,
+          integration,
           initialSharesHz: reassign ? undefined : shares,
         },
       );
@@ -531,6 +536,7 @@ export function buildRadio(config: WirelessNetwork, seed: number, clients: reado
           link: uplinkLink,
           mode: 'reassign',
           prb: numerology ? { prbHz: numerology.prbHz, count: numerology.uplinkPrbs } : undefined,
+          integration,
         },
       );
     },
@@ -558,6 +564,7 @@ export function buildRadio(config: WirelessNetwork, seed: number, clients: reado
           coding: config.downlink.coding,
           ergodicBps: (g) => B * ergodicSe(downlinkLink, (P * g) / (downlinkNoise * B)),
           deadlineS,
+          integration,
         });
         const out = { ...r, firstBandwidthHz: B, waitS: 0 };
         return ids.map((_, k) => (doomed[k] ? noLink : out));
@@ -593,6 +600,7 @@ export function buildRadio(config: WirelessNetwork, seed: number, clients: reado
           mode: 'fixed',
           prb: { prbHz: numerology.prbHz, count: numerology.downlinkPrbs },
           initialSharesHz: shares,
+          integration,
         },
       );
       return res.map((r) => ({ ...r, energyJ: 0 }));

@@ -10,6 +10,9 @@
  */
 import type { FadingProcess } from './fading.js';
 import { blockSpectralEfficiency, shannonLink, type LinkAbstraction } from './link-abstraction.js';
+import { aggregates, blockBits, leapDraw, safeLeapBlocks, type BlockBits, type FadingIntegration } from './aggregate.js';
+import { seMoments, snrLaw, type GainLaw } from './block-moments.js';
+import { pcgHash32 } from './fading.js';
 
 /** Outcome of one transfer (upload, unicast download or broadcast). */
 export interface TransferResult {
@@ -45,6 +48,49 @@ export interface BlockRate {
   blockEndS(k: number): number;
   /** Rate in bit/s in block k. */
   rateOfBlockBps(k: number): number;
+  /** When the blocks are i.i.d. with a known law: what aggregate integration needs (aggregate.ts). */
+  aggregate?: AggregateSource;
+}
+
+/** The i.i.d. block rates of a source, seen as a whole (aggregate.ts). */
+export interface AggregateSource {
+  mode: 'aggregate' | 'auto';
+  /** Key of the source's stream of aggregate draws. */
+  key: number;
+  /** Block length, s (the source's grid). */
+  coherenceTimeS: number;
+  /** A cheap estimate of the mean rate, bit/s (auto's blocks-per-transfer test). */
+  roughMeanBps(): number;
+  /** Exact moments of the bits of one whole block. */
+  blockBits(): BlockBits;
+}
+
+/**
+ * The aggregate view of blocks of rate b SE(Y_k), Y_k i.i.d. with law `snrLaw(law, meanSnrs)`
+ * (one link, or the worst of a broadcast's receivers), or undefined when the transfer must walk.
+ */
+export function aggregateSource(p: {
+  integration?: FadingIntegration;
+  law?: GainLaw;
+  key?: number;
+  coherenceTimeS: number;
+  bandwidthHz: number;
+  meanSnrs: readonly number[];
+  link: LinkAbstraction;
+  cutSnr: number;
+}): AggregateSource | undefined {
+  const mode = p.integration ?? 'blocks';
+  if (mode === 'blocks' || p.law === undefined || p.key === undefined) return undefined;
+  if (!(p.bandwidthHz > 0) || !Number.isFinite(p.coherenceTimeS) || p.meanSnrs.some((x) => !(x > 0 && Number.isFinite(x)))) return undefined;
+  const law = snrLaw(p.law, p.meanSnrs);
+  let bits: BlockBits | undefined;
+  return {
+    mode,
+    key: p.key,
+    coherenceTimeS: p.coherenceTimeS,
+    roughMeanBps: () => p.bandwidthHz * law.roughMeanSe(p.link, p.cutSnr),
+    blockBits: () => (bits ??= blockBits(seMoments(p.link, p.cutSnr, law), p.bandwidthHz, p.coherenceTimeS)),
+  };
 }
 
 export interface TransferLimits {
@@ -157,12 +203,40 @@ export function transferOverBlocks(
   let airtimeS = 0;
   let blocks = 0;
   let outageBlocks = 0;
+  // Aggregate integration (aggregate.ts): leaps over whole blocks while the transfer is far from
+  // its end; `leap` is dropped once the remaining bits are too few for one.
+  const agg = source.aggregate;
+  let leap: BlockBits | null = null;
+  if (agg && aggregates(agg.mode, bits, agg.roughMeanBps() * agg.coherenceTimeS)) leap = agg.blockBits();
+  let atBoundary = source.blockEndS(k - 1) === t;
   for (;;) {
     const blockEnd = source.blockEndS(k);
     if (blockEnd <= t) {
       // floor(t / Tc) rounded down onto a boundary: t is already in the next block.
       k++;
+      atBoundary = blockEnd === t;
       continue;
+    }
+    if (leap !== null && atBoundary) {
+      const safe = safeLeapBlocks(leap, remaining);
+      if (safe < leap.minLeap) leap = null;
+      else {
+        // Whole blocks only, all ending by the deadline, within the block guard.
+        const byDeadline = deadlineS === Infinity ? Infinity : Math.floor(deadlineS / agg!.coherenceTimeS) - k;
+        const m = Math.min(safe, byDeadline, maxBlocks - blocks);
+        const d = m >= leap.minLeap ? leapDraw(leap, m, agg!.key, k) : null;
+        if (d !== null && d.bits < remaining) {
+          remaining -= d.bits;
+          airtimeS += (m - d.outageBlocks) * agg!.coherenceTimeS;
+          blocks += m;
+          outageBlocks += d.outageBlocks;
+          k += m;
+          t = source.blockEndS(k - 1);
+          if (t >= deadlineS) return incomplete('deadline', startS, deadlineS, bits - remaining, airtimeS, blocks, outageBlocks);
+          if (blocks >= maxBlocks) return incomplete('block-limit', startS, t, bits - remaining, airtimeS, blocks, outageBlocks);
+          continue;
+        }
+      }
     }
     const end = blockEnd < deadlineS ? blockEnd : deadlineS;
     const rate = source.rateOfBlockBps(k);
@@ -183,6 +257,7 @@ export function transferOverBlocks(
     if (blocks >= maxBlocks) return incomplete('block-limit', startS, end, bits - remaining, airtimeS, blocks, outageBlocks);
     t = end;
     k++;
+    atBoundary = true;
   }
 }
 
@@ -203,6 +278,8 @@ export interface LinkTransfer extends TransferLimits {
   interferenceW?: number;
   /** Link abstraction; default Shannon. */
   link?: LinkAbstraction;
+  /** How to integrate over the fading blocks (aggregate.ts); default `blocks`. */
+  integration?: FadingIntegration;
 }
 
 /** Mean SINR of a link over its share: p G / (N0 b + I). */
@@ -223,6 +300,16 @@ export function linkBlockRate(link: Omit<LinkTransfer, 'startS' | 'bits'>): Bloc
     blockIndex: (t) => fading.blockIndex(t),
     blockEndS: (k) => fading.blockEndS(k),
     rateOfBlockBps: (k) => bandwidthHz * blockSpectralEfficiency(model, snr0 * fading.gainOfBlock(k), outage),
+    aggregate: aggregateSource({
+      integration: link.integration,
+      law: fading.law,
+      key: fading.leapKey,
+      coherenceTimeS: fading.coherenceTimeS,
+      bandwidthHz,
+      meanSnrs: [snr0],
+      link: model,
+      cutSnr: outage,
+    }),
   };
 }
 
@@ -269,6 +356,8 @@ export function broadcastTimeline(
     coding?: 'per-block' | 'across-blocks';
     /** across-blocks: the ergodic rate (bit/s) of a receiver with this large-scale gain. */
     ergodicBps?: (largeScaleGain: number) => number;
+    /** How to integrate over the fading blocks (aggregate.ts); default `blocks`. */
+    integration?: FadingIntegration;
   },
 ): TransferResult {
   const { receivers, bandwidthHz, txPowerW, noisePsdWPerHz } = params;
@@ -297,6 +386,37 @@ export function broadcastTimeline(
       for (const r of receivers) worst = Math.min(worst, r.largeScaleGain * r.fading.gainOfBlock(k));
       return bandwidthHz > 0 ? bandwidthHz * blockSpectralEfficiency(model, snrPerGain * worst, outage) : 0;
     },
+    aggregate: aggregateSource({
+      integration: params.integration,
+      law: commonLaw(receivers),
+      key: broadcastLeapKey(receivers),
+      coherenceTimeS: grid.coherenceTimeS,
+      bandwidthHz,
+      meanSnrs: receivers.map((r) => snrPerGain * r.largeScaleGain),
+      link: model,
+      cutSnr: outage,
+    }),
   };
   return transferOverBlocks(source, params.startS, params.bits, params);
+}
+
+/** The receivers' common fading law, if they all have the same one. */
+function commonLaw(receivers: readonly BroadcastReceiver[]): GainLaw | undefined {
+  const first = receivers[0]!.fading.law;
+  if (!first) return undefined;
+  for (const r of receivers) {
+    const l = r.fading.law;
+    if (!l || l.kind !== first.kind || (l.kind === 'rician' && first.kind === 'rician' && l.kFactorLinear !== first.kFactorLinear)) return undefined;
+  }
+  return first;
+}
+
+/** The broadcast's stream of aggregate draws: its receivers' leap keys, hashed in order. */
+function broadcastLeapKey(receivers: readonly BroadcastReceiver[]): number | undefined {
+  let h = 0x2545f491;
+  for (const r of receivers) {
+    if (r.fading.leapKey === undefined) return undefined;
+    h = pcgHash32((h + r.fading.leapKey) >>> 0);
+  }
+  return h;
 }

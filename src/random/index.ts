@@ -10,7 +10,6 @@ import {
   randomLcg,
   randomNormal,
   randomExponential,
-  randomLogNormal,
   randomGamma,
 } from 'd3-random';
 
@@ -93,5 +92,3 @@ export class RandomStream {
   }
 }
 
-/** Re-export for callers that need d3's log-normal generator directly. */
-export { randomLogNormal };

@@ -4,15 +4,23 @@
  * declares its part with these, and `src/scenario/schema.ts` composes the parts.
  */
 import { z } from 'zod';
-import { checkQuantityRange, KINDS, parseQuantity, QuantityError, type QuantityKind } from './units.js';
+import { checkQuantityRange, dbmToWatts, KINDS, parseQuantity, QuantityError, type QuantityKind } from './units.js';
 import type { RandomStream } from '../random/index.js';
+
+/**
+ * What a field holds as a file writes it, for the JSON Schema of scenario files
+ * (src/scenario/json-schema.ts): a quantity or a per-client distribution of `kind`, whose plain
+ * numbers are in `numberUnit` when that is not the SI unit (a dBm field). zod copies registry
+ * entries to derived schemas (`.default()`, `.refine()`, `.describe()`).
+ */
+export const fieldForms = z.registry<{ form: 'quantity' | 'dist'; kind: QuantityKind; numberUnit?: string }>();
 
 /**
  * A scalar quantity of `kind`, given as "20 MHz" or a plain SI number; parsed to SI. `fromNumber`
  * reads a plain number in another unit (e.g. a field named in dBm: `dbmToWatts`).
  */
 export function quantity(kind: QuantityKind, fromNumber?: (n: number) => number) {
-  return z.unknown().transform((value, ctx) => {
+  const schema = z.unknown().transform((value, ctx) => {
     if (value === undefined) {
       ctx.addIssue({ code: 'custom', message: `expected a ${kind} quantity (e.g. "${KINDS[kind].example}"), found nothing (the field is missing)`, input: value });
       return z.NEVER;
@@ -26,6 +34,9 @@ export function quantity(kind: QuantityKind, fromNumber?: (n: number) => number)
       return z.NEVER;
     }
   });
+  const numberUnit = fromNumber === undefined ? undefined : fromNumber === dbmToWatts ? 'dBm' : 'the unit the description names';
+  fieldForms.add(schema, { form: 'quantity', kind, ...(numberUnit ? { numberUnit } : {}) });
+  return schema;
 }
 
 /** A quantity that must be > 0 (or >= 0 with `allowZero`). */
@@ -138,7 +149,7 @@ export function parseDist(input: unknown, kind: QuantityKind): Dist {
 
 /** zod field for a per-client distribution of quantities of `kind`. */
 export function dist(kind: QuantityKind) {
-  return z.unknown().transform((value, ctx) => {
+  const schema = z.unknown().transform((value, ctx) => {
     try {
       return parseDist(value, kind);
     } catch (e) {
@@ -147,6 +158,8 @@ export function dist(kind: QuantityKind) {
       return z.NEVER;
     }
   });
+  fieldForms.add(schema, { form: 'dist', kind });
+  return schema;
 }
 
 /**

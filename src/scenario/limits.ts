@@ -18,6 +18,8 @@ export const LIMITS = {
   instanceFileBytes: 4 * MiB,
   /** Bytes of a device file (100,000 devices of ~100 bytes). */
   deviceFileBytes: 32 * MiB,
+  /** Bytes of a FedScale device or availability trace, or a loss trace, read whole. */
+  traceFileBytes: 256 * MiB,
   /** Bytes of a data file read whole (GSM8K JSONL: the real train split is 4 MB). */
   dataFileBytes: 256 * MiB,
   /** Bytes one record of a streamed data file (Yahoo Answers CSV) may span. */
@@ -32,8 +34,12 @@ export const LIMITS = {
   yamlAliasCount: 100,
   /** Clients of a scenario (count, or rows of the device file). */
   clients: 100_000,
-  /** Rounds of a scenario. */
-  rounds: 100_000,
+  /**
+   * Rounds of a method's run. 10,000 is ten times what federated LLM fine-tuning studies run (the
+   * seed papers: tens to a few hundred rounds) and takes ~4 s of simulation at 5 clients; the
+   * earlier 100,000 let a simulated-time budget over 1 ms rounds run for 35 s before stopping.
+   */
+  rounds: 10_000,
   /**
    * Replications of a scenario (`replications:`): each is a whole run, and all of them are held in
    * memory for the summary over them (their client rows count against clientRows together).

@@ -20,8 +20,8 @@ import { compareSchema } from '../compare/config.js';
 export const fixedNetworkSchema = z
   .object({
     type: z.literal('fixed'),
-    uplinkRate: dist('bitRate'),
-    downlinkRate: dist('bitRate'),
+    uplinkRate: dist('bitRate').describe("Each client's uplink rate."),
+    downlinkRate: dist('bitRate').describe("Each client's downlink rate."),
   })
   .strict();
 
@@ -58,10 +58,10 @@ export const networkSchema = z.preprocess(
 /** An explicit per-client, per-round workload (bypasses the LLM cost model). */
 export const workloadSchema = z
   .object({
-    flops: positive('flops', true),
-    upload: positive('bytes', true),
-    download: positive('bytes', true),
-    memory: positive('bytes', true).default(0),
+    flops: positive('flops', true).describe("A client's FLOPs per round."),
+    upload: positive('bytes', true).describe('Bytes a client uploads per round.'),
+    download: positive('bytes', true).describe('Bytes a client downloads per round.'),
+    memory: positive('bytes', true).default(0).describe('Memory a client needs (clients with less are out: oom).'),
   })
   .strict();
 
@@ -125,46 +125,46 @@ export const methodEntrySchema = delegate<MethodEntry>((v) => {
 
 export const roundSchema = z
   .object({
-    mode: z.enum(['sync', 'deadline', 'async']).default('sync'),
+    mode: z.enum(['sync', 'deadline', 'async']).default('sync').describe('sync: wait for every client; deadline: drop clients not done by the deadline; async: aggregate every `buffer` arrivals (FedBuff).'),
     /** Deadline mode: clients not done by round start + deadline are dropped. */
-    deadline: positive('time').optional(),
+    deadline: positive('time').optional().describe('mode deadline: clients not done by round start + deadline are dropped.'),
     /** Server-side aggregation time per round. */
-    aggregationTime: positive('time', true).default(0),
+    aggregationTime: positive('time', true).default(0).describe('Server aggregation time per round.'),
     /** Async mode: the server aggregates every `buffer` arriving updates (FedBuff, Nguyen et al. 2022). */
-    buffer: boundedCount(LIMITS.clientRows, 'updates per aggregation').default(2),
+    buffer: boundedCount(LIMITS.clientRows, 'updates per aggregation').default(2).describe('mode async: updates per aggregation (FedBuff, Nguyen et al. 2022).'),
     /** Async mode: staleness weight (1 + s)^(-a) (Xie et al. 2019, FedAsync polynomial). */
-    stalenessExponent: z.number().min(0).default(0.5),
+    stalenessExponent: z.number().min(0).default(0.5).describe('mode async: a stale update weighs (1 + s)^(-a) (Xie et al. 2019, FedAsync).'),
   })
   .strict()
   .default({ mode: 'sync', aggregationTime: 0, buffer: 2, stalenessExponent: 0.5 });
 
 export const scenarioSchema = z
   .object({
-    name: scenarioNameSchema,
-    description: z.string().default(''),
-    seed: z.number().int().min(0),
+    name: scenarioNameSchema.describe('The scenario name; also the output folder output/<name>/ (letters, digits, ".", "_", "-", not first; at most 100).'),
+    description: z.string().default('').describe('Free text shown in the report.'),
+    seed: z.number().int().min(0).describe('Seed of every random stream (placement, fading, dropout, data): same scenario and seed, same outputs.'),
     /** Older spelling of `stop.rounds`. */
-    rounds: boundedCount(LIMITS.rounds, 'rounds').optional(),
-    clients: clientsSchema,
-    network: networkSchema,
+    rounds: boundedCount(LIMITS.rounds, 'rounds').optional().describe('Older spelling of stop.rounds.'),
+    clients: clientsSchema.describe('The client devices: how many, their compute, memory, power, position and availability (src/devices).'),
+    network: networkSchema.describe('The links: a wireless cell (type: wireless, src/radio) or fixed rates (type: fixed).'),
     model: modelSectionSchema,
-    methods: z.array(methodEntrySchema).min(1),
-    round: roundSchema,
+    methods: z.array(methodEntrySchema).min(1).describe('The federated methods to compare, each on the same clients, cell and seed.'),
+    round: roundSchema.describe('The round protocol: synchronous, with a deadline, or asynchronous buffered aggregation.'),
     /** Real federated training of the tfjs proxy, or a loss trace (losses); absent: timing only. */
     training: trainingSectionSchema.optional(),
     /**
      * Default grid for `airtune sweep` when no --set is given: a dotted path -> its values, e.g.
      * `network.bandwidth: [5 MHz, 10 MHz]`. `airtune run` ignores it.
      */
-    sweep: z.record(z.string(), z.array(z.union([z.string(), z.number(), z.boolean()])).min(1)).optional(),
+    sweep: z.record(z.string(), z.array(z.union([z.string(), z.number(), z.boolean()])).min(1)).optional().describe('Default grid of `airtune sweep`: a dotted path -> its values, e.g. network.bandwidth: [5 MHz, 10 MHz].'),
     /** Older spelling of `stop.simTime`. */
-    maxSimTime: positive('time').optional(),
+    maxSimTime: positive('time').optional().describe('Older spelling of stop.simTime.'),
     /** When each method's run ends (src/simulation/stop.ts); a method entry may override it. */
-    stop: stopSchema.optional(),
+    stop: stopSchema.optional().describe("When each method's run ends: the first rule that fires (a method entry may override it)."),
     /** How methods are compared at equal simulated time (src/compare). */
-    compare: compareSchema.optional(),
+    compare: compareSchema.optional().describe('The simulated times at which methods are compared.'),
     /** Runs of the whole scenario with seeds derived from `seed` (src/compare/replications.ts). */
-    replications: boundedCount(LIMITS.replications, 'replications (each is a whole run held in memory)').default(1),
+    replications: boundedCount(LIMITS.replications, 'replications (each is a whole run held in memory)').default(1).describe('Runs of the whole scenario with seeds derived from seed: means and 95% intervals.'),
   })
   .strict();
 

@@ -89,9 +89,10 @@ export class FixedLinks implements LinkLayer {
   readonly uplinkBps: number[];
   readonly downlinkBps: number[];
 
-  constructor(uplink: Dist, downlink: Dist, clients: number, seed: number) {
-    this.uplinkBps = Array.from({ length: clients }, (_, k) => sampleDist(uplink, k, RandomStream.of(seed, 'link', 'uplink', k)));
-    this.downlinkBps = Array.from({ length: clients }, (_, k) => sampleDist(downlink, k, RandomStream.of(seed, 'link', 'downlink', k)));
+  /** `measured`: clients' own rates (device file, FedScale trace), used instead of the distributions. */
+  constructor(uplink: Dist, downlink: Dist, clients: number, seed: number, measured: readonly { uplinkBps?: number; downlinkBps?: number }[] = []) {
+    this.uplinkBps = Array.from({ length: clients }, (_, k) => measured[k]?.uplinkBps ?? sampleDist(uplink, k, RandomStream.of(seed, 'link', 'uplink', k)));
+    this.downlinkBps = Array.from({ length: clients }, (_, k) => measured[k]?.downlinkBps ?? sampleDist(downlink, k, RandomStream.of(seed, 'link', 'downlink', k)));
   }
 
   private transfer(req: TransferRequest, rateBps: number, txPowerW = 0): TransferResult {

@@ -3,13 +3,14 @@
  * simulated world, then the summary and the output files.
  */
 import { buildPopulation, PopulationError } from '../devices/population.js';
+import { TraceError } from '../devices/fedscale.js';
 import { DataError } from '../training/data/errors.js';
 import { ScenarioError } from '../scenario/errors.js';
 import { LimitError } from '../scenario/limits.js';
 import { buildRadio } from '../radio/radio.js';
 import { WirelessLinks } from './wireless.js';
 import type { Scenario } from '../scenario/schema.js';
-import type { LoadedScenario } from '../scenario/load.js';
+import { populationOptions, type LoadedScenario } from '../scenario/load.js';
 import type { ClientRecord, RoundRecord, SummaryRecord } from '../output/records.js';
 import { FixedLinks, type LinkLayer } from './links.js';
 import { runMethod } from './run.js';
@@ -21,7 +22,7 @@ import { getMethod } from '../methods/registry.js';
 import { explicitPlanner, methodPlanner } from './planners.js';
 import { jcpbaPlanner } from './jcpba-planner.js';
 import { describeRoundsConstants, roundsConstants, type JcpbaParams } from '../methods/jcpba.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { createFederatedTrainer, createTrainingEnvironment, type TrainingEnvironment } from '../training/federated/trainer.js';
 import { proxyParamCount } from '../training/model/params.js';
 import { readLossTrace, traceLossModel, traceRun, TraceFileError, type LossTrace } from '../training/trace.js';
@@ -60,8 +61,7 @@ export interface ScenarioRun {
 
 /** The scenario's clients (src/devices): drawn from the distributions or read from the device file. */
 export function buildClients(s: Scenario, baseDir = '.'): SimClient[] {
-  const cellRadiusM = s.network.type === 'wireless' ? s.network.cellRadius : undefined;
-  return buildPopulation(s.clients, s.seed, baseDir, { cellRadiusM }).map((d) => ({ ...d, weight: 1 }));
+  return buildPopulation(s.clients, s.seed, baseDir, populationOptions(s)).map((d) => ({ ...d, weight: 1 }));
 }
 
 /**
@@ -71,6 +71,7 @@ export function buildClients(s: Scenario, baseDir = '.'): SimClient[] {
 export function asInputError(loaded: LoadedScenario, e: unknown): unknown {
   // DeviceFileError is a PopulationError: its problems already name clients.file, the row and column.
   if (e instanceof PopulationError) return new ScenarioError(loaded.file, e.problems);
+  if (e instanceof TraceError) return new ScenarioError(loaded.file, [{ path: e.field, message: e.message }]);
   if (e instanceof TraceFileError) return new ScenarioError(loaded.file, [{ path: ['training', 'file'], message: e.message }]);
   // A limit of src/scenario/limits.ts reached while simulating is bad input too (exit 2, also from a worker thread).
   if (e instanceof LimitError) return new ScenarioError(loaded.file, [{ path: e.path, message: e.message }]);
@@ -133,7 +134,7 @@ async function roundsModelOf(
 
 /** A fresh link layer (each method gets its own, so fading restarts at t = 0 for every method). */
 export function buildLinks(s: Scenario, clients: readonly SimClient[]): LinkLayer {
-  if (s.network.type === 'fixed') return new FixedLinks(s.network.uplinkRate, s.network.downlinkRate, clients.length, s.seed);
+  if (s.network.type === 'fixed') return new FixedLinks(s.network.uplinkRate, s.network.downlinkRate, clients.length, s.seed, clients);
   return new WirelessLinks(buildRadio(s.network, s.seed, clients), clients);
 }
 

@@ -38,19 +38,19 @@ import type { MethodEntry, Scenario } from '../scenario/schema.js';
 export const plateauSchema = z
   .object({
     /** Evaluations in a row without an improvement of at least minDelta (Keras's patience). */
-    evaluations: boundedCount(LIMITS.rounds, 'evaluations'),
+    evaluations: boundedCount(LIMITS.rounds, 'evaluations').describe('Evaluations in a row without improvement that stop the run (Keras EarlyStopping patience).'),
     /** Smallest decrease of the best test loss that counts as an improvement (nats/token). */
-    minDelta: z.number().min(0).default(0),
+    minDelta: z.number().min(0).default(0).describe('An evaluation improves when loss + minDelta < the best so far.'),
   })
   .strict();
 
 /** `stop:` of a scenario or of a method entry (every field optional; a method's fields win). */
 export const stopSchema = z
   .object({
-    rounds: boundedCount(LIMITS.rounds, 'rounds').optional(),
-    simTime: positive('time').optional(),
-    targetTestLoss: z.number().positive().optional(),
-    plateau: plateauSchema.optional(),
+    rounds: boundedCount(LIMITS.rounds, 'rounds').optional().describe('At most this many rounds.'),
+    simTime: positive('time').optional().describe('Simulated-time budget: no round starts at or after it.'),
+    targetTestLoss: z.number().positive().optional().describe('Stop after the first evaluation at or below this test loss (also the target of time_to_target_s).'),
+    plateau: plateauSchema.optional().describe('Stop when the test loss stops improving.'),
   })
   .strict();
 

@@ -39,12 +39,5 @@ export interface Planner {
   plan(round: number, nowS: number, participants: readonly SimClient[]): RoundPlan;
 }
 
-export interface RoundLosses {
-  trainLoss: number | null;
-  testLoss: number | null;
-}
-
-/** Real training: told who contributed to an aggregation, returns the losses after it. */
-export interface Trainer {
-  aggregate(round: number, contributions: { client: number; weight: number; staleness: number; rho?: number }[]): Promise<RoundLosses> | RoundLosses;
-}
+/** A loss source (real training or a loss trace): defined in src/training/losses.ts. */
+export type { RoundLosses, Trainer } from '../training/losses.js';

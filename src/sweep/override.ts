@@ -5,7 +5,7 @@
  */
 import { validateScenario, type LoadedScenario } from '../scenario/load.js';
 import { ScenarioError } from '../scenario/errors.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { applyAssignments, parseSets, type Assignment } from './grid.js';
 import { blameSet } from './plan.js';
 
@@ -21,6 +21,22 @@ export function roundsPath(raw: unknown): 'rounds' | 'stop.rounds' {
 export function setPath(spec: string): string {
   const eq = spec.indexOf('=');
   return (eq < 0 ? spec : spec.slice(0, eq)).trim();
+}
+
+/**
+ * A run's `--set` list, with `--rounds N` as one more (a path given twice is a usage error; so is
+ * `--seed` beside `--set seed=...`). The library's runScenario({ set, rounds, seed }) uses it too.
+ */
+export function runOverrideSpecs(o: { set?: readonly string[]; rounds?: number; seed?: number }, raw: unknown): string[] {
+  const specs = [...(o.set ?? [])];
+  const given = (path: string) => specs.some((s) => setPath(s) === path);
+  if (o.rounds !== undefined) {
+    const path = roundsPath(raw);
+    if (given(path)) throw new UsageError(`--rounds and --set ${path}=... are both given; use one`);
+    specs.push(`${path}=${o.rounds}`);
+  }
+  if (o.seed !== undefined && given('seed')) throw new UsageError('--seed and --set seed=... are both given; use one');
+  return specs;
 }
 
 export interface Overridden {

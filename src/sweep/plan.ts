@@ -8,8 +8,8 @@ import { ScenarioError, formatPath } from '../scenario/errors.js';
 import type { Scenario } from '../scenario/schema.js';
 import { selectMethods } from '../simulation/scenario.js';
 import { CLIENT_COLUMNS, ROUND_COLUMNS, SUMMARY_COLUMNS } from '../output/records.js';
-import { VERSION } from '../cli/version.js';
-import { UsageError } from '../cli/errors.js';
+import { VERSION } from '../core/version.js';
+import { UsageError } from '../core/errors.js';
 import { applyAssignments, canonicalJson, expandGrid, isPrefix, runId, sha256, type Assignment, type Axis } from './grid.js';
 
 export interface RunPlan {

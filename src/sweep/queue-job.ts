@@ -4,7 +4,8 @@
  *
  * A job carries the modified scenario document (the run's `raw`), its hash and assignments, and the
  * files the scenario points to:
- *   - `clients.file` (device CSV): its bytes, compressed, with their sha256;
+ *   - `clients.file` (device CSV), a loss trace (`training.file`) and FedScale's device traces
+ *     (`clients.fedscale.capacity`, `.availability`): their bytes, compressed, with their sha256;
  *   - `training.data.path` of a real data source (gsm8k, yahoo): the files airtune would read
  *     (a file, or a folder's train/test files), carried the same way when they total at most
  *     CARRY_LIMIT_BYTES; a larger dataset (GSM8K is 4.9 MB) travels by NAME only (the folder or file
@@ -38,8 +39,13 @@ export const CARRY_LIMIT_BYTES = 1 << 20;
 /** A device file or loss trace larger than this is refused (a job is held in Redis' memory). */
 export const MAX_DEVICE_FILE_BYTES = 8 << 20;
 /** The scenario fields that name files (relative to the scenario file). */
-export const FILE_FIELDS = ['clients.file', 'training.data.path', 'training.file'] as const;
+export const FILE_FIELDS = ['clients.file', 'training.data.path', 'training.file', 'clients.fedscale.capacity', 'clients.fedscale.availability'] as const;
 type FileField = (typeof FILE_FIELDS)[number];
+/** FedScale's trace files (src/devices/fedscale.ts): field, key in clients.fedscale, what it is. */
+const FEDSCALE_FIELDS = [
+  ['clients.fedscale.capacity', 'capacity', 'FedScale capacity trace'],
+  ['clients.fedscale.availability', 'availability', 'FedScale availability trace'],
+] as const;
 /** The file of a real data source's folder: train<ext>, test<ext> (as training/data/config.ts reads them). */
 const DATA_EXT: Record<string, string> = { gsm8k: '.jsonl', yahoo: '.csv' };
 const DIR_FILE_NAMES = ['train.jsonl', 'test.jsonl', 'train.csv', 'test.csv'];
@@ -149,9 +155,10 @@ export async function jobInputs(task: RunTask, cache: Map<string, Promise<JobInp
   };
   const inputs: Promise<JobInput>[] = [];
   // Small files the run reads whole: the device file and a loss trace, carried in every job.
-  const small: [FileField & ('clients.file' | 'training.file'), string | undefined, string][] = [
+  const small: [FileField, string | undefined, string][] = [
     ['clients.file', s.clients.file, 'device file'],
     ['training.file', s.training?.source === 'trace' ? s.training.file : undefined, 'loss trace'],
+    ...FEDSCALE_FIELDS.map(([field, key, what]): [FileField, string | undefined, string] => [field, s.clients.fedscale?.[key], what]),
   ];
   for (const [field, given, what] of small) {
     if (given === undefined) continue;
@@ -309,6 +316,19 @@ export async function prepareRun(data: unknown, workDir: string, dataDir: string
     setIn(raw, 'training.file', local);
     renames.push([join(workDir, local), traceIn.given], [local, traceIn.given]);
   } else if (traceIn) throw new JobInputError('malformed job: it carries training.file but its scenario has none');
+
+  // FedScale's device traces: carried; the run reads the worker's copies (the extension says the format).
+  for (const [field, key] of FEDSCALE_FIELDS) {
+    const carriedIn = input(field);
+    const given = s.clients.fedscale?.[key];
+    if (given !== undefined) {
+      if (carriedIn?.kind !== 'file') throw new JobInputError(`the job's scenario names ${field} ${JSON.stringify(given)} but does not carry it`);
+      const local = `inputs/fedscale-${key}${safeExt(carriedIn.given)}`;
+      await materialise(carriedIn.file, join(workDir, local));
+      setIn(raw, field, local);
+      renames.push([join(workDir, local), carriedIn.given], [local, carriedIn.given]);
+    } else if (carriedIn) throw new JobInputError(`malformed job: it carries ${field} but its scenario has none`);
+  }
 
   // training.data.path: a real source's files, carried or named; a generated source reads none.
   const dataIn = input('training.data.path');

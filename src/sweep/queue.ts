@@ -14,7 +14,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Job, Queue } from 'bullmq';
-import { writeFileAtomic } from '../output/atomic.js';
+import { writeFileAtomic } from '../core/atomic.js';
 import { doneFile, type RunDone, type RunTask } from './execute.js';
 import { writeOutputUnit } from '../output/unit.js';
 import { SweepRunError, type PoolEvents } from './pool.js';

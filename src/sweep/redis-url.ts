@@ -7,7 +7,7 @@
  * number), which is also what redis-cli and ioredis accept.
  */
 import { isIP } from 'node:net';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 
 export interface RedisConnection {
   host: string;

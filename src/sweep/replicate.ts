@@ -5,7 +5,7 @@
  * order, so the outputs do not depend on the worker count.
  */
 import type { LoadedScenario } from '../scenario/load.js';
-import type { ScenarioRun } from '../simulation/scenario.js';
+import { runScenario, type ScenarioRun } from '../simulation/scenario.js';
 import { replicationSeed } from '../compare/replications.js';
 import { runTasks, type PoolEvents } from './pool.js';
 import type { RunTask } from './execute.js';
@@ -42,4 +42,28 @@ export async function runReplications(loaded: LoadedScenario, o: ReplicationOpti
   }));
   const done = await runTasks(tasks, o.workers, events);
   return { seeds, runs: done.map((d) => d.result!) };
+}
+
+export interface SimulateOptions {
+  replications: number;
+  /** Worker threads for replications (0 = one after another in this thread). */
+  workers: number;
+  methods?: string[];
+  cacheDir?: string;
+  /** One replication: called after every round (method label, round, simulated time). */
+  onRound?: (method: string, round: number, simTimeS: number) => void;
+  /** Several replications: called as each finishes. */
+  onReplicationDone?: () => void;
+}
+
+/**
+ * A scenario's runs: one in this thread, or its replications in the worker pool. What `airtune
+ * run` and the library's runScenario simulate.
+ */
+export async function simulateRuns(loaded: LoadedScenario, o: SimulateOptions): Promise<Replicated> {
+  if (o.replications === 1) {
+    const run = await runScenario(loaded, { methods: o.methods, cacheDir: o.cacheDir, onRound: o.onRound });
+    return { seeds: [loaded.scenario.seed], runs: [run] };
+  }
+  return runReplications(loaded, o, { onDone: () => o.onReplicationDone?.() });
 }

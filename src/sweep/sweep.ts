@@ -11,7 +11,6 @@
 import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import cliProgress from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
 import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { toJson } from '../output/write.js';
@@ -19,16 +18,18 @@ import { checkOutputFolder } from '../output/preflight.js';
 import { lockOutputFolder } from '../output/lock.js';
 import { MANIFEST, isAtomicTemp, readManifest, recoverOutputFolder, recoverOutputFolders, writeOutputUnit, type OutputFile } from '../output/unit.js';
 import { environmentInfo, relativeCommand, stableScenarioPath } from '../output/provenance.js';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../core/version.js';
 import { parseSets } from './grid.js';
 import { parse } from 'csv-parse/sync';
-import { renderSvg, sweepSpec } from '../output/plots.js';
+import { renderSvg, specFile, specJson, sweepSpec } from '../output/plots.js';
 import { planSweep, type RunPlan, type SweepPlan } from './plan.js';
 import { isDone, type RunTask } from './execute.js';
 import { runTasks, type PoolEvents } from './pool.js';
 import { sweptColumns, tidyTable, type AssembledRun } from './assemble.js';
+import { siColumns } from './si.js';
 import { parseRedisUrl } from './redis-url.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
+import { Progress, formatDuration, progressMode, systemClock, type Clock, type ProgressStream } from '../progress/progress.js';
 // Types only: queue.ts (and bullmq) load only when --queue is given.
 import type { QueueEvents } from './queue.js';
 
@@ -44,6 +45,8 @@ export interface SweepFlags {
   command?: string[];
   /** `redis://host:port[/db]`: send the runs to `airtune worker`s through this Redis (queue.ts). */
   queue?: string;
+  /** Where progress goes (default stderr) and its clock (tests inject both). */
+  progress?: { stream?: ProgressStream; clock?: Clock };
 }
 
 export interface SweepEvents extends PoolEvents, QueueEvents {
@@ -85,13 +88,19 @@ function assignmentsOf(run: RunPlan): Record<string, string> {
 function describeGrid(plan: SweepPlan, command: string[] | null): Record<string, unknown> {
   const base = plan.base;
   const columns = sweptColumns(plan.axes);
+  const si = siColumns(plan.axes, columns);
   return {
     airtune: VERSION,
     scenario: base.scenario.name,
     scenario_file: stableScenarioPath(base.file),
     scenario_sha256: base.hash,
     methods: plan.methods && plan.methods.length > 0 ? plan.methods : null,
-    axes: plan.axes.map((a, k) => ({ path: a.path, column: columns[k], values: a.values.map((v) => v.text) })),
+    axes: plan.axes.map((a, k) => ({
+      path: a.path,
+      column: columns[k],
+      values: a.values.map((v) => v.text),
+      ...(si[k] ? { si_column: si[k]!.column, si_unit: si[k]!.unit } : {}),
+    })),
     runs: plan.runs.map((r) => ({ run_id: r.runId, sha256: r.hash, assignments: assignmentsOf(r) })),
     environment: environmentInfo(),
     command,
@@ -185,8 +194,8 @@ async function sweepLocked(
   ];
   const columns = sweptColumns(plan.axes);
   if (columns.length > 0) {
-    const chart = await renderSvg(sweepSpec(parse(summaryCsv, { columns: true }) as Record<string, string>[], columns[0]!, columns[1]));
-    top.push({ name: 'sweep_time.svg', data: chart });
+    const spec = sweepSpec(parse(summaryCsv, { columns: true }) as Record<string, string>[], columns[0]!, columns[1]);
+    top.push({ name: 'sweep_time.svg', data: await renderSvg(spec) }, { name: specFile('sweep_time.svg'), data: specJson(spec) });
   }
   const files = writeOutputUnit(outDir, top, { keep: entriesToKeep(outDir, top) });
   return {
@@ -198,36 +207,65 @@ async function sweepLocked(
   };
 }
 
-/** The CLI command: a progress bar on a TTY (runs done / total, runs in flight), a short report. */
+/**
+ * The CLI command: progress on stderr (src/progress: a line redrawn on a TTY, a heartbeat every
+ * 30 s otherwise): runs done / total with the overall ETA, and each run in flight with its elapsed
+ * time and, once runs have finished, its expected time left (their mean duration); a short report.
+ */
 export async function sweepCommand(file: string, flags: SweepFlags): Promise<SweepResult> {
-  const showBar = !flags.quiet && process.stderr.isTTY === true;
-  const bar = showBar
-    ? new cliProgress.SingleBar({ format: 'airtune sweep {bar} {value}/{total} runs | {current}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
-    : null;
-  const inFlight: string[] = [];
+  const stream = flags.progress?.stream ?? process.stderr;
+  const clock = flags.progress?.clock ?? systemClock;
+  let progress: Progress | null = null;
+  const started = new Map<string, number>();
+  let total = 0;
   let done = 0;
+  let computed = 0;
+  let computedMs = 0;
+  const report = () => {
+    if (!progress) return;
+    const now = clock.now();
+    const mean = computed > 0 ? computedMs / computed : NaN;
+    const running = [...started].map(([id, t0]) => {
+      const el = now - t0;
+      return `${id} ${formatDuration(el)}${Number.isFinite(mean) ? `, ~${formatDuration(Math.max(0, mean - el))} left` : ''}`;
+    });
+    progress.report(total > 0 ? done / total : 0, `${done}/${total} runs${running.length ? ` | running ${running.join('; ')}` : ''}`);
+  };
   let result: SweepResult;
   try {
     result = await runSweep(file, flags, {
-      onPlan: (total, skipped) => {
+      onPlan: (n, skipped) => {
+        total = n;
         done = skipped;
-        bar?.start(total, done, { current: '' });
+        progress = new Progress(`airtune sweep ${file}`, { mode: progressMode(stream, flags.quiet), stream, clock });
+        report();
       },
       onStart: (runId) => {
-        inFlight.push(runId);
-        bar?.update(done, { current: inFlight.join(' ') });
+        started.set(runId, clock.now());
+        report();
       },
       onDone: ({ runId }) => {
-        inFlight.splice(inFlight.indexOf(runId), 1);
-        bar?.update(++done, { current: inFlight.join(' ') });
+        const t0 = started.get(runId);
+        if (t0 !== undefined) {
+          computed++;
+          computedMs += clock.now() - t0;
+        }
+        started.delete(runId);
+        done++;
+        report();
       },
       onQueued: (queue, server, runs) => {
         if (!flags.quiet) process.stdout.write(`airtune sweep: ${runs} run${runs === 1 ? '' : 's'} on queue ${queue} at ${server}, waiting for airtune workers\n`);
       },
-      onNotice: (text) => process.stderr.write(`\nairtune sweep: ${text}\n`),
+      onNotice: (text) => {
+        (progress as Progress | null)?.clear();
+        process.stderr.write(`airtune sweep: ${text}\n`);
+      },
     });
-  } finally {
-    bar?.stop();
+    (progress as Progress | null)?.done(`${done}/${total} runs`);
+  } catch (e) {
+    (progress as Progress | null)?.clear();
+    throw e;
   }
   if (!flags.quiet) {
     const { runs, executed, skipped, outDir } = result;

@@ -2,9 +2,9 @@
  * TensorFlow.js backend selection for the proxy-model training (an edge of the system: the
  * only place that picks and initialises a tfjs backend).
  *
- * Order of preference: tfjs-node (native TensorFlow, an optionalDependency that may be absent),
- * then tfjs-backend-wasm (XNNPACK + SIMD; on Node the wasm threads build does not work, so it
- * runs one thread), then the pure-JS cpu backend. `tf.setBackend` can fall back silently, so
+ * Order of preference: tfjs-node (native TensorFlow; opt-in, not a dependency: loaded when the
+ * user has installed it, README "Backends"), then tfjs-backend-wasm (XNNPACK + SIMD; on Node the
+ * wasm threads build does not work, so it runs one thread), then the pure-JS cpu backend. `tf.setBackend` can fall back silently, so
  * the backend actually in use is read back with `tf.getBackend()` and reported.
  *
  * Measured on the 2-core dev machine (bench/training.ts): wasm trains the default proxy several

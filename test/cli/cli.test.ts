@@ -58,7 +58,12 @@ describe('airtune CLI', () => {
     const out = join(dir, 'out');
     const io = capture();
     expect(await main(['node', 'airtune', 'run', good, '--out', out, '--seed', '9', '--methods', 'fedavg'])).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['.airtune-outputs.json', 'at_time.csv', 'bytes_per_round.svg', 'clients.csv', 'meta.json', 'report.html', 'round_latency.svg', 'rounds.csv', 'summary.csv']);
+    // Every chart with its Vega-Lite spec beside it; a fixed-rate network has no bandwidth shares to draw.
+    expect(readdirSync(out).sort()).toEqual([
+      '.airtune-outputs.json', 'at_time.csv', 'bytes_per_round.svg', 'bytes_per_round.vl.json', 'client_energy.svg', 'client_energy.vl.json',
+      'client_latency_cdf.svg', 'client_latency_cdf.vl.json', 'clients.csv', 'meta.json', 'report.html', 'round_gantt.svg', 'round_gantt.vl.json',
+      'round_latency.svg', 'round_latency.vl.json', 'rounds.csv', 'summary.csv',
+    ]);
     expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).seed).toBe(9);
     expect(io.out()).toContain('fedavg');
   });

@@ -104,7 +104,7 @@ describe(`fuzz (seed ${SEED}): malformed and extreme inputs end in exit 0 or 2 (
     expect(r.stderr, context).not.toMatch(STACK);
     expect(r.stdout, context).not.toMatch(STACK);
     expect(r.stderr, context).not.toMatch(/internal error|is not a function|Cannot read propert|undefined \(reading/);
-    if (r.code === 2) expect(r.stderr, context).toContain(c.path ?? basename(input));
+    if (r.code === 2) expect(r.stderr, context).toContain(c.badOption ?? c.path ?? basename(input));
     if (c.command === 'run') expect(nonFiniteUnder(out), context).toEqual([]);
     if (c.command === 'solve') expect(solveAnswerProblems(r.stdout, r.code), context).toEqual([]);
     expect(r.polluted, `${context}\nObject.prototype gained: ${r.polluted.join(', ')}`).toEqual([]);

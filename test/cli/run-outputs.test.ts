@@ -182,12 +182,13 @@ describe('a reused --out', () => {
   it('a folder written by an airtune from before output manifests is recognised by its meta.json', async () => {
     const out = join(dir, 'legacy');
     expect((await cli('run', good, '--out', out, '--quiet')).code).toBe(0);
-    // What 0.1.0 wrote: no manifest and no at_time.csv (new in 0.2's stop rules and comparisons).
-    rmSync(join(out, '.airtune-outputs.json'));
-    rmSync(join(out, 'at_time.csv'));
+    // What 0.1.0 wrote: no manifest, no at_time.csv (new in 0.2's stop rules and comparisons), no
+    // charts of clients.csv and no .vl.json specs (new with issue 15).
+    const legacy = ['rounds.csv', 'clients.csv', 'summary.csv', 'meta.json', 'report.html', 'loss_vs_time.svg', 'round_latency.svg', 'bytes_per_round.svg', 'time_by_method.svg'];
+    for (const f of readdirSync(out)) if (!legacy.includes(f)) rmSync(join(out, f));
     expect((await cli('run', good, '--out', out, '--quiet')).code).toBe(0);
     // Without an airtune meta.json, the same names are not assumed to be airtune's.
-    rmSync(join(out, '.airtune-outputs.json'));
+    for (const f of readdirSync(out)) if (!legacy.includes(f)) rmSync(join(out, f));
     writeFileSync(join(out, 'meta.json'), '{}');
     const r = await cli('run', good, '--out', out, '--quiet');
     expect(r.code).toBe(2);

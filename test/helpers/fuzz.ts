@@ -219,6 +219,8 @@ export interface Case {
   solver?: string;
   /** Use this path as the input instead of writing `content` (special files such as /dev/zero). */
   path?: string;
+  /** A bad command-line option rather than a bad file: its exit-2 message names the option, not the file. */
+  badOption?: string;
 }
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -522,7 +524,7 @@ function solverCases(rng: Rng, src: Sources): Case[] {
   }
   for (const a of yamlAttacks().slice(0, 8)) cases.push({ name: `solve: ${a.name}`, command: 'solve', file: 'instance.yaml', content: a.text, solver: 'exact' });
   cases.push({ name: 'solve: random bytes', command: 'solve', file: 'instance.json', content: Buffer.from(Array.from({ length: 1024 }, () => rng.int(256))), solver: 'exact' });
-  cases.push({ name: 'solve: an unknown solver', command: 'solve', file: 'instance.json', content: JSON.stringify(base), solver: 'simplex' });
+  cases.push({ name: 'solve: an unknown solver', command: 'solve', file: 'instance.json', content: JSON.stringify(base), solver: 'simplex', badOption: '--solver' });
   return cases;
 }
 

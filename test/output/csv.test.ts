@@ -24,3 +24,17 @@ describe('CSV cells safe for spreadsheets (OWASP CSV injection)', () => {
     expect(toCsv(back, ['method', 'snr_db', 'note'])).toBe(text);
   });
 });
+
+describe('byte columns are whole numbers (pandas and R read them as integers)', () => {
+  it('rounds every *_bytes / bytes_* column to the nearest byte, leaves other numbers in full precision', () => {
+    const rows = [{ bytes_up: 18640346726.399998, upload_bytes: 1.5, memory_bytes: 2e9, bytes_up_ci95: 12.49, energy_j: 1.25, bytes_down: null }];
+    const text = toCsv(rows, ['bytes_up', 'upload_bytes', 'memory_bytes', 'bytes_up_ci95', 'energy_j', 'bytes_down']);
+    expect(text).toBe('bytes_up,upload_bytes,memory_bytes,bytes_up_ci95,energy_j,bytes_down\n18640346726,2,2000000000,12,1.25,\n');
+  });
+
+  it('names: which columns count bytes', async () => {
+    const { isByteColumn } = await import('../../src/output/csv.js');
+    for (const c of ['bytes_up', 'bytes_down_ci95', 'upload_bytes', 'download_bytes', 'memory_bytes']) expect(isByteColumn(c), c).toBe(true);
+    for (const c of ['rate_bps', 'energy_j', 'bytesize', 'megabytes', 'method']) expect(isByteColumn(c), c).toBe(false);
+  });
+});

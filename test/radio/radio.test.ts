@@ -26,7 +26,7 @@ describe('wirelessNetworkSchema', () => {
     expect(c.downlink.txPower).toBeCloseTo(dbmToWatts(46), 12);
     expect(c.pathLoss).toEqual({ model: '3gpp-macro' });
     expect(c.shadowing).toEqual({ sigma: 8, mode: 'per-client' });
-    expect(c.fading).toEqual({ model: 'rayleigh', coherenceTime: 0.01 });
+    expect(c.fading).toEqual({ model: 'rayleigh', coherenceTime: 0.01, integration: 'auto' });
     expect(c.noise.psd).toBeCloseTo(dbmToWatts(-174), 30);
     // No shared figure: the uplink uses the base station's 5 dB, the downlink the handset's 9 dB.
     expect(c.noise.figure).toBeUndefined();
@@ -48,9 +48,9 @@ describe('wirelessNetworkSchema', () => {
       bandwidthPolicy: 'proportional-reassign',
     });
     expect(c.uplink.bandwidth).toBe(10e6);
-    expect(c.fading).toEqual({ model: 'rician', coherenceTime: 0.005, kFactor: 6 });
+    expect(c.fading).toEqual({ model: 'rician', coherenceTime: 0.005, kFactor: 6, integration: 'auto' });
     expect(c.outageSnr).toBe(-5);
-    expect(wirelessNetworkSchema.parse({ type: 'wireless', fading: 'none' }).fading).toEqual({ model: 'none' });
+    expect(wirelessNetworkSchema.parse({ type: 'wireless', fading: 'none' }).fading).toEqual({ model: 'none', integration: 'auto' });
   });
   it('rejects unknown fields and bad units', () => {
     expect(() => wirelessNetworkSchema.parse({ type: 'wireless', uplink: { bandwith: '1 MHz' } })).toThrow(/bandwith/);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadScenario, parseScenarioText, validateScenario, type LoadedScenario } from '../../src/scenario/load.js';
-import { ScenarioError } from '../../src/scenario/errors.js';
+import { parseScenarioText, validateScenario } from '../../src/scenario/load.js';
+import { loadShipped } from '../helpers/shipped.js';
 import { loadClients } from '../../src/simulation/scenario.js';
 
 const dir = join(import.meta.dirname, '../../scenarios');
@@ -10,15 +10,7 @@ const dir = join(import.meta.dirname, '../../scenarios');
 describe('shipped scenarios and documented examples', () => {
   it.each(readdirSync(dir).filter((f) => f.endsWith('.yaml')))('scenarios/%s validates and builds its clients', (file) => {
     const path = join(dir, file);
-    let loaded: LoadedScenario;
-    try {
-      loaded = loadScenario(path);
-    } catch (e) {
-      // The real GSM8K (../shared/data/gsm8k) is optional: without it, the data path is the only problem.
-      if (!(e instanceof ScenarioError) || e.problems.some((p) => p.path.join('.') !== 'training.data' || !/does not exist/.test(p.message))) throw e;
-      const { raw, lineOf } = parseScenarioText(readFileSync(path, 'utf8'), path);
-      loaded = { scenario: validateScenario(raw, path, lineOf), file: path, baseDir: dir, hash: '', raw };
-    }
+    const loaded = loadShipped(path);
     expect(loaded.scenario.name).toBe(file.replace(/\.yaml$/, ''));
     expect(loadClients(loaded).length).toBeGreaterThan(0);
   });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { getPreset } from '../../src/costs/index.js';
 import { fedcybgd, fedcybgdParams } from '../../src/methods/fedcybgd.js';
 import { runScenario } from '../../src/simulation/scenario.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { loadObject as load } from '../helpers/scenario.js';
 
 const hand = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyAssignments, canonicalJson, expandGrid, parseSet, parseSets, runId, splitValues,
 } from '../../src/sweep/grid.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 
 describe('--set value parsing', () => {
   it('parses values as YAML scalars: numbers stay numbers, unit strings stay strings', () => {

@@ -14,7 +14,7 @@ import { CARRY_LIMIT_BYTES, JobInputError, WorkerSetupError, buildJob, decodeRes
 import { executeRun, type RunTask } from '../../src/sweep/execute.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { loadFederatedData } from '../../src/training/data/config.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 
 const root = mkdtempSync(join(tmpdir(), 'airtune-queue-job-'));
 const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');

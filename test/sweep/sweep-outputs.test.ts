@@ -57,7 +57,7 @@ describe('sweep output folder', () => {
   it("replaces the sweep's own top-level files as a unit, keeps runs/ and the user's files", async () => {
     const out = join(dir, 'unit');
     await runSweep(file, { set: SETS, out, workers: 0, quiet: true });
-    expect(readManifest(out)?.files).toEqual(['sweep_rounds.csv', 'sweep_summary.csv', 'sweep.json', 'sweep_time.svg']);
+    expect(readManifest(out)?.files).toEqual(['sweep_rounds.csv', 'sweep_summary.csv', 'sweep.json', 'sweep_time.svg', 'sweep_time.vl.json']);
     writeFileSync(join(out, 'notes.md'), 'mine');
     // No axes now: no sweep_time.svg; the one of the previous grid is airtune's, so it goes.
     await runSweep(file, { set: [], out, workers: 0, quiet: true });

@@ -49,7 +49,8 @@ describe('airtune sweep', () => {
     const r = rows(join(out, 'sweep_rounds.csv'));
     expect(r).toHaveLength(RUNS * 2 * 3);
     const header = read(join(out, 'sweep_rounds.csv')).split('\n')[0]!.split(',');
-    expect(header).toEqual(['run_id', 'clients.count', 'network.downlinkRate', 'seed', ...ROUND_COLUMNS]);
+    // A swept value with a unit gets its SI twin (si.ts); plain numbers (count, seed) are SI already.
+    expect(header).toEqual(['run_id', 'clients.count', 'network.downlinkRate', 'network.downlinkRate_si', 'seed', ...ROUND_COLUMNS]);
     // Grid order: first --set slowest; within a run, the run's own rounds.csv order.
     expect(r.map((x) => x.run_id)).toEqual(res.runs.flatMap((run) => Array(6).fill(run.runId)));
     expect(res.runs.map((x) => Object.values(x.assignments).join('|'))).toEqual([
@@ -58,8 +59,9 @@ describe('airtune sweep', () => {
     for (const run of res.runs) {
       const own = rows(join(out, 'runs', run.runId, 'rounds.csv'));
       const mine = r.filter((x) => x.run_id === run.runId);
-      expect(mine.map(({ run_id, 'clients.count': c, 'network.downlinkRate': d, seed, ...rest }) => {
+      expect(mine.map(({ run_id, 'clients.count': c, 'network.downlinkRate': d, 'network.downlinkRate_si': dsi, seed, ...rest }) => {
         expect([c, d, seed]).toEqual(Object.values(run.assignments));
+        expect(dsi).toBe(d === '10 Mb/s' ? '10000000' : '40000000');
         return rest;
       })).toEqual(own);
       expect(new Set(mine.map((x) => x.method))).toEqual(new Set(['fedavg', 'second']));
@@ -73,7 +75,7 @@ describe('airtune sweep', () => {
     // and a 4x faster downlink cuts the round time.
     const s = rows(join(out, 'sweep_summary.csv'));
     expect(s).toHaveLength(RUNS * 2);
-    expect(Object.keys(s[0]!)).toEqual(['run_id', 'clients.count', 'network.downlinkRate', 'seed', ...SUMMARY_COLUMNS]);
+    expect(Object.keys(s[0]!)).toEqual(['run_id', 'clients.count', 'network.downlinkRate', 'network.downlinkRate_si', 'seed', ...SUMMARY_COLUMNS]);
     const lat = (c: string, d: string, seed: string) =>
       Number(s.find((x) => x['clients.count'] === c && x['network.downlinkRate'] === d && x.seed === seed && x.method === 'fedavg')!.mean_round_latency_s);
     expect(lat('3', '10 Mb/s', '1')).toBeGreaterThan(lat('1', '10 Mb/s', '1'));
@@ -83,6 +85,8 @@ describe('airtune sweep', () => {
     const grid = JSON.parse(read(join(out, 'sweep.json')));
     expect(grid.axes.map((a: { path: string }) => a.path)).toEqual(['clients.count', 'network.downlinkRate', 'seed']);
     expect(grid.axes[1].values).toEqual(['10 Mb/s', '40 Mb/s']);
+    expect(grid.axes[1]).toMatchObject({ si_column: 'network.downlinkRate_si', si_unit: 'bit/s' });
+    expect(grid.axes[0].si_column).toBeUndefined();
     expect(grid.runs.map((x: { run_id: string }) => x.run_id)).toEqual(res.runs.map((x) => x.runId));
   });
 

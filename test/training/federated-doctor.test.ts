@@ -9,6 +9,7 @@ describe('airtune doctor', () => {
     expect(out).toMatch(/^tfjs-core\s+4\.22\.0$/m);
     expect(out).toMatch(/^tfjs backend\s+(wasm|cpu) \(1 thread/m);
     expect(out).toMatch(/not node\s+not tried/);
+    expect(out).toMatch(/^native tfjs\s+opt in with: npm install @tensorflow\/tfjs-node@4\.22\.0 /m);
     expect(out).toMatch(/^gsm8k data\s+(present|absent)/m);
     const m = /^throughput\s+([\d,]+) tokens\/s/m.exec(out);
     expect(Number(m![1]!.replace(/,/g, ''))).toBeGreaterThan(0);

@@ -12,7 +12,7 @@
 import type { Architecture } from '../../costs/architecture.js';
 import { getMethod } from '../../methods/registry.js';
 import { RandomStream } from '../../random/index.js';
-import type { RoundLosses, Trainer } from '../../simulation/types.js';
+import type { RoundLosses, Trainer } from '../losses.js';
 import type { BackendName } from '../backend.js';
 import type { TrainingConfig } from '../config.js';
 import {

@@ -2,11 +2,11 @@
  * `airtune costs <scenario>`: per method, a client's per-round load (round 0) and which clients'
  * memory is too small to run it.
  */
-import type { Architecture } from './architecture.js';
-import { paramCount } from './params.js';
-import type { LocalWork } from './schema.js';
-import { formatBytes, formatCount, formatFlops } from './units.js';
-import { getMethod } from '../methods/registry.js';
+import type { Architecture } from '../costs/architecture.js';
+import { paramCount } from '../costs/params.js';
+import type { LocalWork } from '../costs/schema.js';
+import { formatBytes, formatCount, formatFlops } from '../costs/units.js';
+import { getMethod } from './registry.js';
 import { memoryFits } from '../devices/device.js';
 
 export interface MethodChoice {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatCostTable, formatFlops, PRESETS, type LocalWork } from '../../src/costs/index.js';
+import { formatBytes, formatFlops, PRESETS, type LocalWork } from '../../src/costs/index.js';
+import { formatCostTable } from '../../src/methods/loads.js';
 import { METHOD_IDS } from '../../src/methods/registry.js';
 
 const work: LocalWork = { weights: 'bf16', seqLen: 512, batchSize: 4, localSteps: 10, optimizer: 'adam', activationCheckpointing: false };

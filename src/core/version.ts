@@ -20,7 +20,7 @@ function versionAbove(dir: string, name: string): string | null {
 
 const SELF = packageAbove(dirname(fileURLToPath(import.meta.url)), 'airtune');
 
-/** airtune's own version (from src/cli or dist/src/cli, walking up to the package root). */
+/** airtune's own version (from src/core or dist/src/core, walking up to the package root). */
 export const VERSION = SELF?.version ?? '0.0.0';
 
 /** airtune's package folder (holds package.json, and .git in a clone), or null if not found. */
