@@ -128,7 +128,7 @@ describe('size and time: counts and files bounded by what the machine can do, th
     ['clients.count 1e9', (s: any) => (s.clients.count = 1e9), /clients\.count: expected at most 100,000 clients/],
     ['clients.count 1e6', (s: any) => (s.clients.count = 1e6), /clients\.count: expected at most 100,000 clients/],
     ['rounds 1e6', (s: any) => (s.rounds = 1e6), /rounds: expected at most 10,000 rounds/],
-    ['rounds x clients beyond the client-row limit', (s: any) => ((s.rounds = 50_000), (s.clients.count = 40)), /rounds: the run would record rounds of every method x clients = 50,000 x 40 = 2,000,000 client rounds, more than the limit of 1,000,000/],
+    ['rounds x clients beyond the client-row limit', (s: any) => ((s.rounds = 10_000), (s.clients.count = 200)), /rounds: the run would record rounds of every method x clients = 10,000 x 200 = 2,000,000 client rounds, more than the limit of 1,000,000/],
     [
       'replications x rounds of every method (stop.rounds, a method\'s own stop) x clients beyond the client-row limit',
       (s: any) => ((s.stop = { rounds: 5_000 }), (s.methods = ['fedavg', { id: 'fedavg', label: 'long', stop: { rounds: 10_000 } }]), (s.replications = 5)),
