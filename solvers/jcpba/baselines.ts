@@ -94,7 +94,7 @@ export function bestUniformPruningForBandwidth(
 ): number {
   const { e, a } = affineLatencies(instance, bandwidthHz);
   const { rounds, rhoMax } = instance;
-  const lo = Math.max(...floors);
+  const lo = floors.reduce((a, f) => Math.max(a, f), -Infinity);
   const K = e.length;
   const lineAt = (k: number, rho: number) => e[k]! + a[k]! * (1 - rho);
   const maxAt = (rho: number) => {
@@ -150,7 +150,7 @@ export function solveBandwidthOnly(instance: JcpbaInstance, floors: readonly num
 }
 
 export function solveUniformPruning(instance: JcpbaInstance, floors: readonly number[]): JcpbaSolved {
-  const lo = Math.max(...floors);
+  const lo = floors.reduce((a, f) => Math.max(a, f), -Infinity);
   const worst = floors.indexOf(lo);
   if (!(instance.rounds.epsilon - instance.rounds.beta * lo > 0)) {
     throw new InfeasibleError(

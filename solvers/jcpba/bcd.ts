@@ -18,7 +18,8 @@ import { minMaxBandwidth } from './bandwidth.js';
 import { affineLatencies, bestPruningForBandwidth } from './baselines.js';
 import { evaluateAllocation, feasibleFloors, objectiveJ, roundsToTarget } from './model.js';
 import { solveExact } from './exact.js';
-import type { JcpbaInstance, JcpbaSolved } from './types.js';
+import { SolverRangeError, type JcpbaInstance, type JcpbaSolved } from './types.js';
+import { LIMITS } from '../../src/scenario/limits.js';
 
 export interface BcdOptions {
   /** Outer BCD iterations (default 50). */
@@ -27,7 +28,11 @@ export interface BcdOptions {
   relTolerance?: number;
   /** Absolute tolerance of the golden-section search on G (default 1e-7). */
   budgetTolerance?: number;
-  /** Cap on the total number of LPs over the whole run (default Infinity). */
+  /**
+   * Cap on the total number of LPs over the whole run (default BCD_DEFAULT_MAX_LPS = 200; the
+   * random instances of the tests use at most ~4 iterations of ~36 LPs). With the
+   * iteration cap it bounds bcd's time: see solvers/README.md, "Time bounds".
+   */
   maxLps?: number;
   /**
    * 'lp' (default): the pruning block as published (LP + search over G). 'closed-form': the same
@@ -144,11 +149,23 @@ function pruningBlockLp(
   return best === null ? null : (best as { rho: number[] }).rho;
 }
 
+/** Default cap on bcd's LPs (solvers/README.md, "Time bounds"). */
+export const BCD_DEFAULT_MAX_LPS = 200;
+
 export function solveBcd(instance: JcpbaInstance, options: BcdOptions = {}): JcpbaSolved {
   const maxIterations = options.maxIterations ?? 50;
   const relTol = options.relTolerance ?? 1e-9;
   const gTol = options.budgetTolerance ?? 1e-7;
-  const lps: LpCounter = { used: 0, cap: options.maxLps ?? Infinity };
+  const lps: LpCounter = { used: 0, cap: options.maxLps ?? BCD_DEFAULT_MAX_LPS };
+  const lpBlock = options.pruningBlock !== 'closed-form';
+  if (lpBlock && options.maxLps === undefined && instance.clients.length > LIMITS.bcdLpClients) {
+    // javascript-lp-solver's dense simplex grows like K^3 (5.2 s per LP at K = 1,000 and 43 s at
+    // K = 2,000 from an equal split): beyond the limit even the LP cap would not bound the time.
+    throw new SolverRangeError(
+      `bcd solves a dense LP over every client in its pruning block: at most ${LIMITS.bcdLpClients.toLocaleString('en-US')} clients ` +
+        `(src/scenario/limits.ts), found ${instance.clients.length.toLocaleString('en-US')}; use --solver exact`,
+    );
+  }
   const floors = feasibleFloors(instance);
   const start = options.start ?? 'floors';
   let rho = [...floors];

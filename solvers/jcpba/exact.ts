@@ -27,7 +27,7 @@ import {
   snrBandwidthHz,
   type RateFunction,
 } from './model.js';
-import type { JcpbaInstance, JcpbaSolved, RateModel } from './types.js';
+import { SolverRangeError, type JcpbaInstance, type JcpbaSolved, type RateModel } from './types.js';
 
 /** Default certified relative tolerance of `exact`. */
 export const EXACT_TOLERANCE = 1e-5;
@@ -398,7 +398,7 @@ export function solveExactDetailed(
   }
   const bounds: number[] = [];
   for (let i = 0; i + 1 < points.length; i++) bounds.push(lowerBound(points[i]!, points[i + 1]!));
-  let bestJ = Math.min(...points.map((p) => p.j));
+  let bestJ = points.reduce((a, p) => Math.min(a, p.j), Infinity);
   // Intervals too short to split in floating point keep their bound here (they enter the gap).
   let unresolved = Infinity;
   let certifiedGap = 0;
@@ -424,7 +424,9 @@ export function solveExactDetailed(
   }
   const found = best as { j: number; latencyS: number; b: number[]; rho: number[] } | null;
   if (found === null || found.j === Infinity) {
-    throw new Error('exact: no finite objective found although the floors are feasible');
+    throw new SolverRangeError(
+      'exact: no round latency gives a finite objective although the memory floors are feasible: the instance\'s numbers leave the range of a double (check bandwidthHz, channelGain and the loads)',
+    );
   }
   return {
     result: evaluateAllocation(instance, found.rho, found.b, evaluations),

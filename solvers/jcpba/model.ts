@@ -15,6 +15,7 @@
  *   FL, whose pruning-error term grows with the (weighted) mean pruning rate (Liu et al. 2022).
  */
 import { scaledExpIntE1, shannonRateBps } from '../../src/radio/rate.js';
+import { memoryFits } from '../../src/devices/device.js';
 import {
   InfeasibleError,
   type JcpbaClient,
@@ -335,10 +336,12 @@ function ergodicInverse(kappa: number): number {
  * (clipped at 0). Infinity when even full pruning cannot fit (M0 > M, or M1 = 0 and M0 > M).
  */
 export function rhoMinFromMemory(memoryBytes: number, fixedMemoryBytes: number, prunableMemoryBytes: number): number {
-  const free = memoryBytes - fixedMemoryBytes;
-  if (free < 0) return Infinity;
+  // Fit decisions use memoryFits (src/devices/device.ts), the one tolerance shared with the
+  // simulation's device check, so a client placed at its floor is never rejected as oom there.
+  if (!memoryFits(fixedMemoryBytes, memoryBytes)) return Infinity;
   if (!(prunableMemoryBytes > 0)) return 0;
-  return Math.max(0, 1 - free / prunableMemoryBytes);
+  if (memoryFits(fixedMemoryBytes + prunableMemoryBytes, memoryBytes)) return 0;
+  return Math.min(1, Math.max(0, 1 - (memoryBytes - fixedMemoryBytes) / prunableMemoryBytes));
 }
 
 /** Local computation time (C0 + (1 - rho) C1) / F. */
@@ -431,14 +434,16 @@ export function feasibleFloors(instance: JcpbaInstance): number[] {
         `client ${k} (clients[${k}]): memory: fixedMemoryBytes ${c.fixedMemoryBytes} exceeds memoryBytes ${c.memoryBytes}, no pruning rate fits`,
       );
     }
-    if (f > instance.rhoMax) {
+    // Above rhoMax unless the load at rhoMax fits up to the shared tolerance (then the floor is rhoMax).
+    if (f > instance.rhoMax && !memoryFits(c.fixedMemoryBytes + (1 - instance.rhoMax) * c.prunableMemoryBytes, c.memoryBytes)) {
       throw new InfeasibleError(
         `client ${k} (clients[${k}]): memory floor rho_min = ${fmt(f)} (memoryBytes ${c.memoryBytes}, fixed ${c.fixedMemoryBytes}, prunable ${c.prunableMemoryBytes}) is above rhoMax = ${instance.rhoMax}`,
       );
     }
   });
-  checkRoundsDefined(instance, floors, 'with every client at its memory floor');
-  return floors;
+  const clamped = floors.map((f) => Math.min(f, instance.rhoMax));
+  checkRoundsDefined(instance, clamped, 'with every client at its memory floor');
+  return clamped;
 }
 
 /** InfeasibleError when beta * rhobar >= epsilon for the given rates. */

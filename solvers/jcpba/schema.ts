@@ -9,6 +9,7 @@ import { parseScenarioText } from '../../src/scenario/parse.js';
 import { ScenarioError, issueMessage, type FieldProblem } from '../../src/scenario/errors.js';
 import { positive, quantity } from '../../src/scenario/fields.js';
 import { dbmToWatts, type QuantityKind } from '../../src/scenario/units.js';
+import { LIMITS } from '../../src/scenario/limits.js';
 import { RATE_MODELS, type JcpbaInstance } from './types.js';
 
 /** A level field named in dBm: a plain number is dBm, a string may carry any unit of `kind`. */
@@ -39,14 +40,19 @@ export const instanceSchema = z
     bandwidthHz: positive('frequency'),
     noisePsdDbmPerHz: dbmLevel('psd'),
     rhoMax: z.number().min(0).lt(1),
+    // Bounded so that R = A / (epsilon - beta rhobar) cannot overflow through its parameters alone
+    // (the same bounds as the jcpba method's roundsModel).
     rounds: z
       .object({
-        A: z.number().positive(),
-        epsilon: z.number().positive(),
-        beta: z.number().min(0),
+        A: z.number().positive().max(1e9),
+        epsilon: z.number().min(1e-6).max(1e6),
+        beta: z.number().min(0).max(1e6),
       })
       .strict(),
-    clients: z.array(clientSchema).min(1),
+    clients: z
+      .array(clientSchema)
+      .min(1)
+      .max(LIMITS.solverClients), // src/scenario/limits.ts
     /** Extension of the spec: the uplink rate model (solvers/README.md); default the spec's Shannon rate. */
     rateModel: z.enum(RATE_MODELS).default('shannon'),
   })

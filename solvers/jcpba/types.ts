@@ -109,3 +109,12 @@ export type JcpbaResult = JcpbaSolved | JcpbaInfeasible;
 
 /** Thrown by solvers when the instance has no feasible allocation (message = the reason). */
 export class InfeasibleError extends Error {}
+
+/**
+ * The instance is beyond what a solver can handle (too many clients for bcd's dense LP, or numbers
+ * whose products leave the range of a double so that no finite, feasible answer can be certified).
+ * `airtune solve` exits 2 with the message; a simulation marks the round's clients infeasible.
+ */
+export class SolverRangeError extends Error {
+  override readonly name = 'SolverRangeError';
+}

@@ -3,8 +3,10 @@
  * The `airtune` command line. Exit codes: 0 done, 1 unexpected failure, 2 bad input (the message
  * names the file, the field, what was expected and what was found), 3 infeasible problem.
  */
+import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { ScenarioError } from '../scenario/errors.js';
+import { LimitError } from '../scenario/limits.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 import { costsCommand } from './costs.js';
@@ -190,7 +192,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as Error & { code?: string; exitCode?: number };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     if (err.code?.startsWith('commander.')) return 2; // commander already printed the message
-    if (e instanceof ScenarioError || e instanceof UsageError) {
+    if (e instanceof ScenarioError || e instanceof UsageError || e instanceof LimitError) {
       process.stderr.write(`airtune: ${err.message}\n`);
       return 2;
     }
@@ -203,7 +205,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+// pathToFileURL, not new URL(`file://...`): in a worker thread argv[1] is "[worker eval]", not a path.
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (invokedDirectly || process.argv[1]?.endsWith('/airtune')) {
   main(process.argv).then((code) => {
     process.exitCode = code;

@@ -13,6 +13,8 @@
  *     commPrecision: fp16         # optional; bytes per value on the wire
  */
 import { z } from 'zod';
+import { boundedCount } from '../scenario/fields.js';
+import { LIMITS } from '../scenario/limits.js';
 import type { Architecture } from './architecture.js';
 import { getPreset, PRESET_IDS } from './presets.js';
 import { OPTIMIZERS, PRECISIONS, type Optimizer, type Precision } from './precision.js';
@@ -37,7 +39,8 @@ export interface TimingModel {
   work: LocalWork;
 }
 
-const count = () => z.number().int().positive();
+/** A positive integer of the model, bounded (src/scenario/limits.ts) so that FLOPs stay finite. */
+const count = (max: number = LIMITS.width, what = 'units') => boundedCount(max, what);
 
 /**
  * A custom architecture (the fields of `Architecture`). Omitted fields default to a LLaMA-style
@@ -47,13 +50,13 @@ const count = () => z.number().int().positive();
 export const architectureSchema = z
   .object({
     name: z.string().default('custom'),
-    layers: count(),
+    layers: count(LIMITS.layers, 'layers'),
     hidden: count(),
     heads: count(),
     kvHeads: count().optional(),
     ffn: count(),
     vocab: count(),
-    maxPositions: z.number().int().nonnegative().default(0),
+    maxPositions: boundedCount(LIMITS.seqLen, 'positions', 0).default(0),
     tiedEmbeddings: z.boolean().default(false),
     ffnKind: z.enum(['mlp', 'gated']).default('gated'),
     positional: z.enum(['learned', 'rotary']).default('rotary'),
@@ -84,9 +87,9 @@ export const modelSchema = z
     preset: z.string().optional().describe(`An LLM whose costs the clock counts (give preset or architecture): ${PRESET_IDS.join(', ')}.`),
     architecture: architectureSchema.optional().describe('A custom architecture instead of a preset.'),
     weights: precision.default('bf16').describe('Storage precision of the weights.'),
-    seqLen: count().default(512).describe('Tokens per sample.'),
-    batchSize: count().default(4).describe('Samples per local step.'),
-    localSteps: count().default(10).describe('Local optimizer steps per round.'),
+    seqLen: count(LIMITS.seqLen, 'tokens per sequence').default(512).describe('Tokens per sample.'),
+    batchSize: count(LIMITS.batchSize, 'sequences per batch').default(4).describe('Samples per local step.'),
+    localSteps: count(LIMITS.localSteps, 'local steps per round (a work multiplier)').default(10).describe('Local optimizer steps per round.'),
     optimizer: z.enum(OPTIMIZERS as [Optimizer, ...Optimizer[]]).default('adam').describe('Optimizer (its state counts in memory).'),
     activationCheckpointing: z.boolean().default(false).describe('Recompute activations in the backward pass: less memory, one more forward pass of FLOPs.'),
     commPrecision: precision.optional().describe('Precision of values on the wire (default: see commBytesPerValue in src/costs).'),

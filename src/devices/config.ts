@@ -17,8 +17,9 @@
  * ```
  */
 import { z } from 'zod';
-import { dist, fraction, positive, type Dist } from '../scenario/fields.js';
-import { parseQuantity, QuantityError, dbmToWatts } from '../scenario/units.js';
+import { boundedCount, dist, fraction, positive, type Dist } from '../scenario/fields.js';
+import { checkQuantityRange, formatQuantity, KINDS, parseQuantity, QuantityError, dbmToWatts, type QuantityKind } from '../scenario/units.js';
+import { LIMITS } from '../scenario/limits.js';
 import { DEFAULT_UTILISATION, type Availability } from './device.js';
 import { fedscaleSchema } from './fedscale.js';
 
@@ -100,24 +101,99 @@ export const availabilitySchema = z
     }
   });
 
+/**
+ * What each per-client quantity allows: its kind (whose magnitude range is in
+ * src/scenario/limits.ts), whether 0 is allowed, and an upper bound of its own when it has one
+ * (`utilisation` is a fraction of the peak). The one table behind every check of a device value:
+ * constants, lists, distribution supports (schema), each client's draw and each device-file cell
+ * (src/devices/population.ts).
+ */
+export const DEVICE_VALUE_RULES = {
+  compute: { kind: 'flopRate', allowZero: false },
+  utilisation: { kind: 'dimensionless', allowZero: false, max: 1 },
+  memoryBandwidth: { kind: 'byteRate', allowZero: false },
+  memory: { kind: 'bytes', allowZero: false },
+  txPower: { kind: 'power', allowZero: false },
+  computePower: { kind: 'power', allowZero: true },
+  cyclesPerFlop: { kind: 'dimensionless', allowZero: false },
+  clock: { kind: 'frequency', allowZero: false },
+  kappa: { kind: 'dimensionless', allowZero: false },
+  distance: { kind: 'length', allowZero: false },
+} as const satisfies Record<string, { kind: QuantityKind; allowZero: boolean; max?: number }>;
+export type DeviceValueField = keyof typeof DEVICE_VALUE_RULES;
+export const DEVICE_VALUE_FIELDS = Object.keys(DEVICE_VALUE_RULES) as DeviceValueField[];
+
+/** "compute = -2e12 FLOP/s: it must be > 0 FLOP/s" style reason why `value` is not allowed, or undefined. */
+export function deviceValueProblem(field: DeviceValueField, value: number): string | undefined {
+  const rule: { kind: QuantityKind; allowZero: boolean; max?: number } = DEVICE_VALUE_RULES[field];
+  const unit = KINDS[rule.kind].si === '' ? '' : ` ${KINDS[rule.kind].si}`;
+  if (Number.isFinite(value) && (rule.allowZero ? value < 0 : value <= 0)) {
+    return `it must be ${rule.allowZero ? '>= 0' : '> 0'}${unit}`;
+  }
+  if (rule.max !== undefined && value > rule.max) {
+    return `it must be in (0, ${rule.max}]${unit}`;
+  }
+  try {
+    checkQuantityRange(value, rule.kind, value);
+  } catch (e) {
+    if (!(e instanceof QuantityError)) throw e;
+    return `it must be ${e.expected}`;
+  }
+  return undefined;
+}
+
+/**
+ * Problems a distribution has whatever the seed: a constant, list entry or choice option that is
+ * not allowed, or a uniform range that reaches outside what the field allows. (Draws of normal and
+ * lognormal distributions are checked per client when the population is built.)
+ */
+export function distProblems(field: DeviceValueField, d: Dist): { path: (string | number)[]; message: string }[] {
+  const kind = DEVICE_VALUE_RULES[field].kind;
+  const check = (v: number, what: string, path: (string | number)[] = []) => {
+    const why = deviceValueProblem(field, v);
+    return why === undefined ? [] : [{ path, message: `${what} ${formatQuantity(v, kind)} is not allowed for ${field}: ${why}` }];
+  };
+  switch (d.kind) {
+    case 'const':
+      return check(d.value, 'the value');
+    case 'list':
+      return d.values.flatMap((v, i) => check(v, `entry ${i} (client ${i}, ${i + d.values.length}, ...)`, [i]));
+    case 'choice':
+      return d.options.flatMap((v, i) => check(v, `choice option ${i + 1}`));
+    case 'uniform':
+      return [...check(d.a, 'uniform(a, b) can draw values down to a ='), ...(d.b === d.a ? [] : check(d.b, 'uniform(a, b) can draw values up to b ='))];
+    case 'normal':
+      return d.sigma === 0 ? check(d.mu, 'normal(mu, 0) is the constant') : check(d.mu, 'normal(mu, sigma) has its mean mu =');
+    case 'lognormal':
+      return check(d.median, 'lognormal(median, sigma) has its median =');
+  }
+}
+
+/** A per-client field: a distribution of its kind, checked against DEVICE_VALUE_RULES (distProblems). */
+function deviceDist(field: DeviceValueField) {
+  return dist(DEVICE_VALUE_RULES[field].kind).superRefine((d, ctx) => {
+    for (const p of distProblems(field, d)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message, input: d });
+  });
+}
+
 /** Per-client hardware fields; a group may override any of them. */
 const deviceFields = {
   kind: z.string().min(1).describe('Device class, e.g. phone (in client ids and outputs).'),
   /** Peak FLOP/s of the device at the training precision (datasheet). */
-  compute: dist('flopRate').describe('Peak FLOP/s at the training precision (datasheet).'),
+  compute: deviceDist('compute').describe('Peak FLOP/s at the training precision (datasheet).'),
   /** Fraction of `compute` training reaches (model FLOPs utilisation); default DEFAULT_UTILISATION. */
-  utilisation: dist('dimensionless').describe('Fraction of compute that training sustains (model FLOPs utilisation, in (0, 1]; default 0.462, PaLM); 1 reads compute as sustained.'),
+  utilisation: deviceDist('utilisation').describe('Fraction of compute that training sustains (model FLOPs utilisation, in (0, 1]; default 0.462, PaLM); 1 reads compute as sustained.'),
   /** Memory bandwidth (optional): a step is also at least its bytes moved / this (roofline). */
-  memoryBandwidth: dist('byteRate').describe('Optional: a step takes at least its bytes moved / this (roofline).'),
-  memory: dist('bytes').describe('Memory available to fine-tuning (a client short of it is oom).'),
-  txPower: dist('power').describe('Uplink transmit power (the maximum, with power control).'),
-  computePower: dist('power').describe('Power drawn while computing (energy = power x compute time).'),
+  memoryBandwidth: deviceDist('memoryBandwidth').describe('Optional: a step takes at least its bytes moved / this (roofline).'),
+  memory: deviceDist('memory').describe('Memory available to fine-tuning (a client short of it is oom).'),
+  txPower: deviceDist('txPower').describe('Uplink transmit power (the maximum, with power control).'),
+  computePower: deviceDist('computePower').describe('Power drawn while computing (energy = power x compute time).'),
   /** CMOS energy model (all three or none): cycles per FLOP, clock (Hz), kappa. */
-  cyclesPerFlop: dist('dimensionless'),
-  clock: dist('frequency'),
-  kappa: dist('dimensionless'),
+  cyclesPerFlop: deviceDist('cyclesPerFlop'),
+  clock: deviceDist('clock'),
+  kappa: deviceDist('kappa'),
   /** Distance to the base station (overrides disc placement). */
-  distance: dist('length').describe('Distance to the base station (instead of placement).'),
+  distance: deviceDist('distance').describe('Distance to the base station (instead of placement).'),
   dropout: fraction().describe('Probability of dropping out of a round, per client and round.'),
   availability: availabilitySchema.describe('When a client can take part: always, windows "0 s..1 h; 2 h..3 h", "periodic(period, on[, phase])", { windows: [[start, end], ...] } or { periodic: { period, on, phase } }.'),
 };
@@ -159,7 +235,7 @@ export const placementSchema = z
 export const clientsSchema = z
   .object({
     /** Number of clients; with `file`, optional (the file's rows) and must match if given. */
-    count: z.number().int().positive().optional().describe('Number of clients (with file: optional, must match its rows).'),
+    count: boundedCount(LIMITS.clients, 'clients (beyond it the population and its per-round records outgrow memory)').optional().describe('Number of clients (with file: optional, must match its rows).'),
     kind: deviceFields.kind.default('device'),
     compute: deviceFields.compute.default(constant(1e12)),
     utilisation: deviceFields.utilisation.default(constant(DEFAULT_UTILISATION)),

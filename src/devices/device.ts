@@ -90,9 +90,25 @@ export function dropsOut(device: Pick<Device, 'index' | 'dropoutProb'>, round: n
   return RandomStream.of(seed, 'device', 'dropout', device.index, round).uniform01() < device.dropoutProb;
 }
 
+/**
+ * Relative slack of EVERY memory-fit decision: the device check of a run, the JCPBA planner's
+ * exclusions and the solver's memory floors (solvers/jcpba/model.ts) all use `memoryFits`, so they
+ * agree. A load computed as M0 + (1 - rho) M1 at the floor rho = 1 - (M - M0) / M1 equals the
+ * capacity M only up to rounding (e.g. 32000000000.000004 B against 32 GB, 1.2e-16 relative);
+ * 1e-12 of the capacity absorbs those few ulps (also when M1 is thousands of times M, which
+ * scales the rounding error), while a load one whole byte above a capacity of up to 1 TB still
+ * does not fit.
+ */
+export const MEMORY_FIT_TOLERANCE = 1e-12;
+
+/** Does a load of `requiredBytes` fit in `capacityBytes` (up to MEMORY_FIT_TOLERANCE)? */
+export function memoryFits(requiredBytes: number, capacityBytes: number): boolean {
+  return requiredBytes <= capacityBytes * (1 + MEMORY_FIT_TOLERANCE);
+}
+
 /** Does a workload of `requiredBytes` fit in the device's memory? */
 export function fitsInMemory(device: Pick<Device, 'memoryBytes'>, requiredBytes: number): boolean {
-  return requiredBytes <= device.memoryBytes;
+  return memoryFits(requiredBytes, device.memoryBytes);
 }
 
 export type Participation =

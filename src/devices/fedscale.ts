@@ -30,7 +30,8 @@
  * - the i-th client takes the i-th entry in ascending client id (numeric ids first), cycling when
  *   the file has fewer entries than clients (FedScale maps client id k to entry k mod n).
  */
-import { readFileSync } from 'node:fs';
+import { InputFileError, readBoundedText } from '../scenario/input-file.js';
+import { LIMITS } from '../scenario/limits.js';
 import { extname, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
@@ -118,8 +119,9 @@ function issues(e: z.ZodError): string {
 
 function readText(file: string, baseDir: string, field: (string | number)[]): string {
   try {
-    return readFileSync(resolve(baseDir, file), 'utf8');
+    return readBoundedText(resolve(baseDir, file), LIMITS.traceFileBytes, 'trace file').text;
   } catch (e) {
+    if (e instanceof InputFileError) throw new TraceError(file, undefined, e.reason, field);
     throw new TraceError(file, undefined, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, field);
   }
 }

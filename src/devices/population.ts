@@ -8,14 +8,16 @@
  * clients 0..i-1, so appending clients never changes existing ones, and every group's size stays
  * within 1 of share_g x count.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { RandomStream } from '../random/index.js';
 import { sampleDist, type Dist } from '../scenario/fields.js';
-import { parseQuantity, QuantityError, type QuantityKind } from '../scenario/units.js';
+import { formatPath } from '../scenario/errors.js';
+import { InputFileError, decodeUtf8, readBoundedFile } from '../scenario/input-file.js';
+import { LIMITS } from '../scenario/limits.js';
+import { formatQuantity, parseQuantity, QuantityError, type QuantityKind } from '../scenario/units.js';
 import type { Availability, Device } from './device.js';
-import { parseAvailabilityText, type ClientsConfig } from './config.js';
+import { DEVICE_VALUE_RULES, deviceValueProblem, parseAvailabilityText, type ClientsConfig, type DeviceValueField } from './config.js';
 import { capacityFlopsPerS, capacityRateBps, readBehaviour, readCapacity, TraceError, traceAvailability, type FedScaleConfig } from './fedscale.js';
 
 export interface PopulationOptions {
@@ -30,19 +32,68 @@ export interface PopulationOptions {
 /** The radius used when neither the placement nor the network gives one, m. */
 export const DEFAULT_CELL_RADIUS_M = 500;
 
-/** An error in a device file, naming the file, the row (line number, header = 1) and the column. */
-export class DeviceFileError extends Error {
-  constructor(
-    readonly file: string,
-    readonly row: number | undefined,
-    readonly column: string | undefined,
-    detail: string,
-  ) {
-    const where = [file, row !== undefined ? `row ${row}` : undefined, column !== undefined ? `column "${column}"` : undefined]
-      .filter((x) => x !== undefined)
-      .join(', ');
-    super(`${where}: ${detail}`);
+/** One problem of a population, at a scenario field path (`clients.groups[1].compute`, `clients.file`). */
+export interface PopulationProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+const FILE_PATH = ['clients', 'file'];
+
+/**
+ * Values that cannot make a population: drawn values a field does not allow (for which client,
+ * what was drawn, what is allowed), inconsistent fields, bad device-file cells. Every problem is
+ * collected before this is thrown, so one run of `validate` lists them all.
+ */
+export class PopulationError extends Error {
+  constructor(readonly problems: PopulationProblem[]) {
+    super(problems.map((p) => (p.path.join('.') === FILE_PATH.join('.') ? p.message : `${formatPath(p.path)}: ${p.message}`)).join('\n'));
+    this.name = 'PopulationError';
+  }
+}
+
+/** Problems of a population read from a device file; each names the file, the row (line number, header = 1) and the column. */
+export class DeviceFileError extends PopulationError {
+  constructor(problems: PopulationProblem[]) {
+    super(problems);
     this.name = 'DeviceFileError';
+  }
+}
+
+function fileProblem(file: string, row: number | undefined, column: string | undefined, detail: string): PopulationProblem {
+  const where = [file, row !== undefined ? `row ${row}` : undefined, column !== undefined ? `column "${column}"` : undefined]
+    .filter((x) => x !== undefined)
+    .join(', ');
+  return { path: FILE_PATH, message: `${where}: ${detail}` };
+}
+
+/** Draws a field does not allow, grouped by the field path they were drawn from (a few clients listed each). */
+class DrawnProblems {
+  private readonly byPath = new Map<string, { path: (string | number)[]; field: DeviceValueField; why: string; shown: string[]; count: number; dist?: Dist }>();
+  readonly other: PopulationProblem[] = [];
+
+  add(path: (string | number)[], field: DeviceValueField, client: string, value: number, why: string, dist?: Dist): void {
+    const key = `${path.join('.')}|${why}`;
+    let entry = this.byPath.get(key);
+    if (!entry) {
+      entry = { path, field, why, shown: [], count: 0, dist };
+      this.byPath.set(key, entry);
+    }
+    entry.count++;
+    if (entry.shown.length < 3) entry.shown.push(`client ${client} drew ${formatQuantity(value, DEVICE_VALUE_RULES[field].kind)}`);
+  }
+
+  problems(clients: number): PopulationProblem[] {
+    const drawn = [...this.byPath.values()].map((e) => {
+      const more = e.count > e.shown.length ? `, ... (${e.count} of ${clients} clients)` : '';
+      const hint = e.dist?.kind === 'normal' ? ' (use lognormal(median, sigma) for a positive quantity, or a narrower distribution)' : '';
+      return { path: e.path, message: `${e.shown.join(', ')}${more}; ${e.field}: ${e.why}${hint}` };
+    });
+    const cap = 20;
+    const other = this.other.length <= cap
+      ? this.other
+      : [...this.other.slice(0, cap), { path: this.other[cap]!.path, message: `... and ${this.other.length - cap} more problems like these` }];
+    return [...drawn, ...other];
   }
 }
 
@@ -61,6 +112,8 @@ interface FieldDists {
   distance?: Dist;
   dropout: number;
   availability: Availability;
+  /** Scenario path each distribution was written at (for messages about its draws). */
+  source: (field: DeviceValueField) => (string | number)[];
 }
 
 /** Values a device file fixes for one device (the rest is drawn). */
@@ -101,9 +154,10 @@ function groupDists(config: ClientsConfig): FieldDists[] {
     distance: config.distance,
     dropout: config.dropout,
     availability: config.availability,
+    source: (field) => ['clients', field],
   };
   if (!config.groups) return [top];
-  return config.groups.map((g) => ({
+  return config.groups.map((g, gi) => ({
     kind: g.kind,
     compute: g.compute ?? top.compute,
     utilisation: g.utilisation ?? top.utilisation,
@@ -117,6 +171,7 @@ function groupDists(config: ClientsConfig): FieldDists[] {
     distance: g.distance ?? top.distance,
     dropout: g.dropout ?? top.dropout,
     availability: g.availability ?? top.availability,
+    source: (field) => (g[field] !== undefined ? ['clients', 'groups', gi, field] : ['clients', field]),
   }));
 }
 
@@ -128,14 +183,10 @@ function draw(seed: number, field: string, index: number, d: Dist): number {
   return sampleDist(d, index, deterministic ? UNUSED_STREAM : RandomStream.of(seed, 'device', field, index));
 }
 
-function positiveValue(field: string, index: number, kind: string, v: number, allowZero = false): number {
-  if (!Number.isFinite(v) || (allowZero ? v < 0 : v <= 0)) {
-    throw new RangeError(
-      `clients: client ${index} (${kind}) got ${field} = ${v}; it must be ${allowZero ? '>= 0' : '> 0'} ` +
-        '(use a lognormal or a narrower distribution)',
-    );
-  }
-  return v;
+/** Where a device's values come from, for messages: the device file's row (if any) and the problems collector. */
+interface DeviceContext {
+  problems: DrawnProblems;
+  file?: { name: string; row: number };
 }
 
 function makeDevice(
@@ -144,34 +195,52 @@ function makeDevice(
   seed: number,
   radiusM: number,
   minDistanceM: number,
+  ctx: DeviceContext,
   o: Overrides = {},
 ): Device {
   const kind = o.kind ?? f.kind;
-  const value = (field: string, d: Dist | undefined, given: number | undefined, allowZero = false): number | undefined => {
-    if (given !== undefined) return positiveValue(field, index, kind, given, allowZero);
-    if (d === undefined) return undefined;
-    return positiveValue(field, index, kind, draw(seed, field, index, d), allowZero);
+  const id = o.id ?? `${kind}-${index}`;
+  const client = `${index} (${id})`;
+  // Every value goes through DEVICE_VALUE_RULES: a bad one is recorded (file cell or draw) and
+  // replaced by a harmless placeholder, so that all problems are found in one pass.
+  const value = (field: DeviceValueField, d: Dist | undefined, given: number | undefined, column: string = field): number | undefined => {
+    const v = given !== undefined ? given : d === undefined ? undefined : draw(seed, field, index, d);
+    if (v === undefined) return undefined;
+    const why = deviceValueProblem(field, v);
+    if (why === undefined) return v;
+    if (given !== undefined && ctx.file) {
+      ctx.problems.other.push(
+        fileProblem(ctx.file.name, ctx.file.row, column, `${field} = ${formatQuantity(v, DEVICE_VALUE_RULES[field].kind)} is not allowed: ${why}`),
+      );
+    } else {
+      ctx.problems.add(f.source(field), field, client, v, why, d);
+    }
+    return 1;
   };
   const device: Device = {
     index,
-    id: o.id ?? `${kind}-${index}`,
+    id,
     kind,
     flopsPerS: value('compute', f.compute, o.flopsPerS)!,
     utilisation: value('utilisation', f.utilisation, o.utilisation)!,
     memoryBytes: value('memory', f.memory, o.memoryBytes)!,
     txPowerW: value('txPower', f.txPower, o.txPowerW)!,
     distanceM: 0,
-    computePowerW: value('computePower', f.computePower, o.computePowerW, true)!,
+    computePowerW: value('computePower', f.computePower, o.computePowerW)!,
     dropoutProb: o.dropoutProb ?? f.dropout,
     availability: o.availability ?? f.availability,
   };
-  if (device.utilisation > 1) {
-    throw new RangeError(`clients: client ${index} (${kind}) got utilisation = ${device.utilisation}; it is a fraction of the peak compute, in (0, 1]`);
-  }
   const bandwidth = value('memoryBandwidth', f.memoryBandwidth, o.memoryBandwidthBps);
   if (bandwidth !== undefined) device.memoryBandwidthBps = bandwidth;
-  if (o.uplinkBps !== undefined) device.uplinkBps = positiveValue('uplinkRate', index, kind, o.uplinkBps);
-  if (o.downlinkBps !== undefined) device.downlinkBps = positiveValue('downlinkRate', index, kind, o.downlinkBps);
+  // Fixed-network rates (a device file's columns or FedScale's capacity trace): > 0 and finite.
+  const rate = (column: 'uplinkRate' | 'downlinkRate', v: number): number => {
+    if (Number.isFinite(v) && v > 0) return v;
+    const message = `${column} = ${v} bit/s is not allowed: it must be > 0 bit/s`;
+    ctx.problems.other.push(ctx.file ? fileProblem(ctx.file.name, ctx.file.row, column, message) : { path: ['clients', 'fedscale'], message: `client ${client}: ${message}` });
+    return 1;
+  };
+  if (o.uplinkBps !== undefined) device.uplinkBps = rate('uplinkRate', o.uplinkBps);
+  if (o.downlinkBps !== undefined) device.downlinkBps = rate('downlinkRate', o.downlinkBps);
   const cycles = value('cyclesPerFlop', f.cyclesPerFlop, o.cyclesPerFlop);
   const clock = value('clock', f.clock, o.clockHz);
   const kappa = value('kappa', f.kappa, o.kappa);
@@ -181,13 +250,14 @@ function makeDevice(
     device.clockHz = clock;
     device.kappa = kappa;
   } else if (cmos > 0) {
-    throw new RangeError(`clients: client ${index} (${kind}) needs all of cyclesPerFlop, clock and kappa, or none`);
+    const message = `client ${client} needs all of cyclesPerFlop, clock and kappa, or none`;
+    ctx.problems.other.push(ctx.file ? fileProblem(ctx.file.name, ctx.file.row, undefined, message) : { path: ['clients'], message });
   }
 
   if (o.x !== undefined && o.y !== undefined) {
     device.x = o.x;
     device.y = o.y;
-    device.distanceM = positiveValue('distance', index, kind, Math.hypot(o.x, o.y));
+    device.distanceM = value('distance', undefined, Math.hypot(o.x, o.y), 'x')!;
   } else if (o.distanceM !== undefined || f.distance !== undefined) {
     device.distanceM = value('distance', f.distance, o.distanceM)!;
   } else {
@@ -198,38 +268,56 @@ function makeDevice(
     const r = Math.sqrt(minDistanceM * minDistanceM + u * (radiusM * radiusM - minDistanceM * minDistanceM));
     device.x = r * Math.cos(theta);
     device.y = r * Math.sin(theta);
-    device.distanceM = positiveValue('distance', index, kind, r);
+    device.distanceM = r;
   }
   return device;
 }
 
-function placement(config: ClientsConfig, opts: PopulationOptions): { radiusM: number; minDistanceM: number } {
+function placement(config: ClientsConfig, opts: PopulationOptions, problems: DrawnProblems): { radiusM: number; minDistanceM: number } {
   const disc = config.placement?.disc;
   const radiusM = disc?.radius ?? opts.cellRadiusM ?? DEFAULT_CELL_RADIUS_M;
   const minDistanceM = disc?.minDistance ?? 35;
   if (!(radiusM > minDistanceM)) {
-    throw new RangeError(`clients.placement: radius ${radiusM} m must exceed minDistance ${minDistanceM} m`);
+    problems.other.push({
+      path: ['clients', 'placement'],
+      message: `the placement radius ${radiusM} m (${disc?.radius !== undefined ? 'placement.disc.radius' : 'network.cellRadius'}) must exceed minDistance ${minDistanceM} m`,
+    });
+    return { radiusM: minDistanceM + 1, minDistanceM };
   }
   return { radiusM, minDistanceM };
 }
 
-/** The client population. `baseDir` resolves `file` (the scenario file's folder). */
+function finish(devices: Device[], problems: DrawnProblems, fromFile: boolean): Device[] {
+  const list = problems.problems(devices.length);
+  if (list.length > 0) throw fromFile ? new DeviceFileError(list) : new PopulationError(list);
+  return devices;
+}
+
+/**
+ * The client population. `baseDir` resolves `file` (the scenario file's folder). Throws
+ * PopulationError (DeviceFileError for a device file) listing every value that is not allowed.
+ */
 export function buildPopulation(config: ClientsConfig, seed: number, baseDir = '.', opts: PopulationOptions = {}): Device[] {
   if (config.file !== undefined) {
     let text: string;
     try {
-      text = readFileSync(resolve(baseDir, config.file), 'utf8');
+      const path = resolve(baseDir, config.file);
+      text = decodeUtf8(readBoundedFile(path, LIMITS.deviceFileBytes, 'device file'), path, 'device file');
     } catch (e) {
-      throw new DeviceFileError(config.file, undefined, undefined, `cannot read the device file (${(e as Error).message})`);
+      if (!(e instanceof InputFileError)) throw e;
+      throw new DeviceFileError([fileProblem(config.file, undefined, undefined, e.reason)]);
     }
     return devicesFromCsv(text, config.file, config, seed, opts);
   }
   const count = config.count!;
+  if (!(count <= LIMITS.clients)) throw new PopulationError([{ path: ['clients', 'count'], message: `at most ${LIMITS.clients} clients` }]);
   const dists = groupDists(config);
   const groupOf = assignGroups(count, config.groups ? config.groups.map((g) => g.share) : [1]);
-  const { radiusM, minDistanceM } = placement(config, opts);
+  const problems = new DrawnProblems();
+  const { radiusM, minDistanceM } = placement(config, opts, problems);
+  const ctx: DeviceContext = { problems };
   const traced = config.fedscale ? fedscaleOverrides(config.fedscale, count, baseDir, opts) : [];
-  return groupOf.map((g, i) => makeDevice(i, dists[g]!, seed, radiusM, minDistanceM, traced[i]));
+  return finish(groupOf.map((g, i) => makeDevice(i, dists[g]!, seed, radiusM, minDistanceM, ctx, traced[i])), problems, false);
 }
 
 /** What FedScale's traces fix for each of `count` clients (the mapping: fedscale.ts). */
@@ -301,66 +389,73 @@ export function devicesFromCsv(
   seed: number,
   opts: PopulationOptions = {},
 ): Device[] {
+  const fail = (row: number | undefined, column: string | undefined, detail: string) => new DeviceFileError([fileProblem(file, row, column, detail)]);
   let rows: { record: Record<string, string>; info: { lines: number } }[];
   try {
-    rows = parse(text, { columns: true, skip_empty_lines: true, trim: true, info: true, comment: '#' }) as typeof rows;
+    // bom: a file saved by a spreadsheet program starts with a UTF-8 byte-order mark.
+    rows = parse(text, { columns: true, skip_empty_lines: true, trim: true, info: true, comment: '#', bom: true }) as typeof rows;
   } catch (e) {
     const line = (e as { lines?: number }).lines;
-    throw new DeviceFileError(file, line, undefined, (e as Error).message);
+    throw fail(line, undefined, (e as Error).message);
   }
-  if (rows.length === 0) throw new DeviceFileError(file, undefined, undefined, 'no devices (a header row and at least one row are needed)');
+  if (rows.length === 0) throw fail(undefined, undefined, 'no devices (a header row and at least one row are needed)');
+  if (rows.length > LIMITS.clients) {
+    throw fail(undefined, undefined, `has ${rows.length.toLocaleString('en-US')} devices, more than the limit of ${LIMITS.clients.toLocaleString('en-US')} clients (src/scenario/limits.ts)`);
+  }
   for (const column of Object.keys(rows[0]!.record)) {
     if (!DEVICE_FILE_COLUMNS.includes(column)) {
-      throw new DeviceFileError(file, 1, column, `unknown column; known columns: ${DEVICE_FILE_COLUMNS.join(', ')}`);
+      throw fail(1, column, `unknown column; known columns: ${DEVICE_FILE_COLUMNS.join(', ')}`);
     }
     if (FIXED_NETWORK_COLUMNS.includes(column) && opts.network === 'wireless') {
-      throw new DeviceFileError(file, 1, column, "a wireless network takes each client's rate from its link budget; this column needs network.type: fixed");
+      throw fail(1, column, "a wireless network takes each client's rate from its link budget; this column needs network.type: fixed");
     }
   }
   if (config.count !== undefined && config.count !== rows.length) {
-    throw new DeviceFileError(file, undefined, undefined, `has ${rows.length} devices but clients.count is ${config.count}`);
+    throw fail(undefined, undefined, `has ${rows.length} devices but clients.count is ${config.count}`);
   }
   const [dists] = groupDists(config);
-  const { radiusM, minDistanceM } = placement(config, opts);
+  const problems = new DrawnProblems();
+  const { radiusM, minDistanceM } = placement(config, opts, problems);
   const ids = new Set<string>();
-  return rows.map(({ record, info }, index) => {
+  const devices = rows.map(({ record, info }, index) => {
     const row = info.lines;
     const o: Overrides = {};
+    const cell = <T,>(column: string, fn: () => T): T | undefined => {
+      try {
+        return fn();
+      } catch (e) {
+        if (!(e instanceof QuantityError)) throw e;
+        problems.other.push(fileProblem(file, row, column, e.message));
+        return undefined;
+      }
+    };
     for (const [column, raw] of Object.entries(record)) {
       if (raw === '') continue;
       if (column === 'id') {
-        if (ids.has(raw)) throw new DeviceFileError(file, row, column, `duplicate device id "${raw}"`);
+        if (ids.has(raw)) problems.other.push(fileProblem(file, row, column, `duplicate device id "${raw}"`));
         ids.add(raw);
         o.id = raw;
       } else if (column === 'kind') {
         o.kind = raw;
       } else if (column === 'availability') {
-        o.availability = cell(file, row, column, () => parseAvailabilityText(raw));
+        o.availability = cell(column, () => parseAvailabilityText(raw));
       } else {
         const spec = NUMERIC_COLUMNS[column]!;
-        const v = cell(file, row, column, () => parseQuantity(raw, spec.kind));
+        const v = cell(column, () => parseQuantity(raw, spec.kind));
+        if (v === undefined) continue;
         if (column === 'dropout' && !(v >= 0 && v <= 1)) {
-          throw new DeviceFileError(file, row, column, `dropout must be a probability in [0, 1], found ${JSON.stringify(raw)}`);
+          problems.other.push(fileProblem(file, row, column, `dropout must be a probability in [0, 1], found ${JSON.stringify(raw)}`));
+          continue;
         }
         (o as Record<string, number>)[spec.key] = v;
       }
     }
     if ((o.x === undefined) !== (o.y === undefined)) {
-      throw new DeviceFileError(file, row, o.x === undefined ? 'x' : 'y', 'give both x and y (or neither)');
+      problems.other.push(fileProblem(file, row, o.x === undefined ? 'x' : 'y', 'give both x and y (or neither)'));
+      delete o.x;
+      delete o.y;
     }
-    try {
-      return makeDevice(index, dists!, seed, radiusM, minDistanceM, o);
-    } catch (e) {
-      throw new DeviceFileError(file, row, undefined, (e as Error).message);
-    }
+    return makeDevice(index, dists!, seed, radiusM, minDistanceM, { problems, file: { name: file, row } }, o);
   });
-}
-
-function cell<T>(file: string, row: number, column: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof QuantityError) throw new DeviceFileError(file, row, column, e.message);
-    throw e;
-  }
+  return finish(devices, problems, true);
 }

@@ -26,7 +26,8 @@ import { z } from 'zod';
 import { parameterTensors, type ParamTensor } from '../costs/params.js';
 import { computeBytesPerValue } from '../costs/precision.js';
 import { tokensPerStep, trainingCost } from '../costs/training.js';
-import { fraction } from '../scenario/fields.js';
+import { boundedCount, fraction } from '../scenario/fields.js';
+import { LIMITS } from '../scenario/limits.js';
 import type { Architecture } from '../costs/architecture.js';
 import { arrayBytes, type LocalTraining, type TrainingRule } from '../training/federated/types.js';
 import { paramNames, paramShapes, sizeOf, type Weights } from '../training/model/params.js';
@@ -52,13 +53,13 @@ export const blockllmParams = z
     /** Upload indices per tensor (BlockLLM's selection unit) or per value. */
     indices: z.enum(['tensor', 'element']).default('tensor'),
     /** Steps between reselection checks (official `update_freq`). */
-    updateFreq: z.number().int().positive().default(BLOCKLLM_DEFAULTS.updateFreq),
+    updateFreq: boundedCount(LIMITS.localSteps, 'steps').default(BLOCKLLM_DEFAULTS.updateFreq),
     /** Losses averaged by the stall test (official `patience`). */
-    patience: z.number().int().positive().default(BLOCKLLM_DEFAULTS.patience),
+    patience: boundedCount(LIMITS.localSteps, 'losses').default(BLOCKLLM_DEFAULTS.patience),
     /** Steps between samplings of an inactive tensor (official `param_update_interval`). */
-    paramUpdateInterval: z.number().int().positive().default(BLOCKLLM_DEFAULTS.paramUpdateInterval),
+    paramUpdateInterval: boundedCount(LIMITS.localSteps, 'steps').default(BLOCKLLM_DEFAULTS.paramUpdateInterval),
     /** Inactive tensors observed at a time (official `num_bottom_to_sample`; the cost model charges their weight gradients). */
-    numBottomToSample: z.number().int().nonnegative().default(BLOCKLLM_DEFAULTS.numBottomToSample),
+    numBottomToSample: boundedCount(LIMITS.layers, 'tensors (a work multiplier)', 0).default(BLOCKLLM_DEFAULTS.numBottomToSample),
   })
   .strict();
 export type BlockLlmParams = z.output<typeof blockllmParams>;

@@ -27,6 +27,8 @@
  *   up = 8·steps bytes, down = 4·K bytes (K = 4096, 200 steps: 17,984 B)
  */
 import { z } from 'zod';
+import { boundedCount } from '../scenario/fields.js';
+import { LIMITS } from '../scenario/limits.js';
 import { forwardFlopsPerToken } from '../costs/flops.js';
 import { paramCount } from '../costs/params.js';
 import { inferenceMemoryBytes, modelWeightBytes, tokensPerStep } from '../costs/training.js';
@@ -50,10 +52,10 @@ import type { Method } from './types.js';
 
 export const fedkseedParams = z
   .object({
-    seeds: z.number().int().positive().default(4096).describe('K: candidate seeds of the zeroth-order directions (Qin et al. 2024).'),
+    seeds: boundedCount(LIMITS.seeds, 'seeds').default(4096).describe('K: candidate seeds of the zeroth-order directions (Qin et al. 2024).'),
     /** Local steps per round; defaults to the model's localSteps. */
-    steps: z.number().int().positive().optional().describe("Local steps per round (default: the model's localSteps)."),
-    rngFlopsPerValue: z.number().nonnegative().default(2),
+    steps: boundedCount(LIMITS.localSteps, 'local steps per round').optional().describe("Local steps per round (default: the model's localSteps)."),
+    rngFlopsPerValue: z.number().nonnegative().max(1e6).default(2),
     /** Training side: perturbation scale of the central difference (official main.py `--zo_eps 0.0005`). */
     eps: z.number().positive().default(5e-4),
     /**

@@ -21,11 +21,14 @@ import { initLora, type Lora } from '../training/model/lora.js';
 import { cloneWeights, type Weights } from '../training/model/params.js';
 import { trainSteps, type TokenBatch } from '../training/train/index.js';
 
+import { boundedCount } from '../scenario/fields.js';
+import { LIMITS } from '../scenario/limits.js';
+
 export const projectionName = z.enum(PROJECTION_NAMES as [ProjectionName, ...ProjectionName[]]);
 
 export const fedloraParams = z
   .object({
-    rank: z.number().int().positive().default(8).describe('LoRA rank r of every adapter.'),
+    rank: boundedCount(LIMITS.loraRank, 'ranks').default(8).describe('LoRA rank r of every adapter.'),
     targets: z.array(projectionName).min(1).default(['q', 'v']).describe(`Adapted projections (${PROJECTION_NAMES.join(', ')}).`),
     /** LoRA scaling numerator (training side only; no effect on the load). */
     alpha: z.number().positive().default(16),

@@ -20,7 +20,8 @@ import { SOLVER_NAMES } from '../../solvers/jcpba/types.js';
 import { layerMatmulParams, paramCount } from '../costs/params.js';
 import { bytesPerValue, trainingStateBytesPerParam } from '../costs/precision.js';
 import { tokensPerStep, trainingCost } from '../costs/training.js';
-import { fraction } from '../scenario/fields.js';
+import { boundedCount, fraction } from '../scenario/fields.js';
+import { LIMITS } from '../scenario/limits.js';
 import { fullFineTuningPlan, wireBytes } from './common.js';
 import type { LoadSplit, Method } from './types.js';
 import { layerProjectionWeights, localArgs, mean, weightedAverage } from '../training/federated/common.js';
@@ -31,7 +32,11 @@ import { cloneWeights, paramNames, paramShapes, type Weights } from '../training
 import { trainSteps, type TokenBatch } from '../training/train/index.js';
 
 /** Constants of the rounds model R(rhobar) = A / (epsilon - beta rhobar) (solvers/README.md). */
-export const roundsConstantsSchema = z.object({ A: z.number().positive(), epsilon: z.number().positive(), beta: z.number().min(0) }).strict();
+// Bounded so that R = A / (epsilon - beta rhobar) cannot overflow through its parameters alone
+// (the same bounds as the `rounds` of an `airtune solve` instance, solvers/jcpba/schema.ts).
+export const roundsConstantsSchema = z
+  .object({ A: z.number().positive().max(1e9), epsilon: z.number().min(1e-6).max(1e6), beta: z.number().min(0).max(1e6) })
+  .strict();
 export type RoundsConstants = z.output<typeof roundsConstantsSchema>;
 
 /**
@@ -68,7 +73,7 @@ export const jcpbaParams = z
     calibration: z
       .object({
         rates: z.array(z.number().min(0).lt(1)).min(2).optional(),
-        maxRounds: z.number().int().min(1).default(60),
+        maxRounds: boundedCount(LIMITS.rounds, 'rounds').default(60),
       })
       .strict()
       .optional(),

@@ -7,6 +7,7 @@ import { paramCount } from '../costs/params.js';
 import type { LocalWork } from '../costs/schema.js';
 import { formatBytes, formatCount, formatFlops } from '../costs/units.js';
 import { getMethod } from './registry.js';
+import { memoryFits } from '../devices/device.js';
 
 export interface MethodChoice {
   id: string;
@@ -15,8 +16,9 @@ export interface MethodChoice {
 
 /** Range text: "x" when all equal, "lo – hi" otherwise. */
 function range(values: number[], fmt: (v: number) => string): string {
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+  // reduce, not Math.min(...values): one value per client, and a spread of 10^5 overflows the stack.
+  const lo = values.reduce((a, b) => Math.min(a, b), Infinity);
+  const hi = values.reduce((a, b) => Math.max(a, b), -Infinity);
   return lo === hi ? fmt(lo) : `${fmt(lo)} – ${fmt(hi)}`;
 }
 
@@ -67,7 +69,8 @@ export function methodLoads(arch: Architecture, work: LocalWork, choice: MethodC
       trained_params: l.trainedParams,
       memory_traffic_bytes: l.memoryTrafficBytes ?? null,
       memory_needed_bytes: needed,
-      fits: memoryBytesPerClient.length === 0 ? true : needed <= memoryBytesPerClient[k]!,
+      // memoryFits: the one tolerance of every fit decision (the run's device check, the JCPBA planner and solver).
+      fits: memoryBytesPerClient.length === 0 ? true : memoryFits(needed, memoryBytesPerClient[k]!),
     };
   });
   return { method: choice.id, params, formula: method.formula, round, clients };

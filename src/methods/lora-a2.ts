@@ -42,14 +42,16 @@ import { globalTopRanks, rankImportance, rankPositions } from '../training/rules
 import { trainSteps, type TokenBatch } from '../training/train/index.js';
 import { INDEX_BYTES, loraParams, loraTargets, wireBytes, type LoraTarget } from './common.js';
 import { projectionName } from './fedlora.js';
+import { boundedCount } from '../scenario/fields.js';
+import { LIMITS } from '../scenario/limits.js';
 import type { Method } from './types.js';
 
 export const loraA2Params = z
   .object({
     /** r_G: rank of every global adapter (Sec. 5.3 selects from 16 ranks per module). */
-    rank: z.number().int().positive().default(16).describe('r_G: rank of every global adapter (Koo et al. 2024, Sec. 5.3).'),
+    rank: boundedCount(LIMITS.loraRank, 'ranks').default(16).describe('r_G: rank of every global adapter (Koo et al. 2024, Sec. 5.3).'),
     /** r_i: the client's communication rank budget; it keeps rankBudget·N ranks over the model. */
-    rankBudget: z.number().int().positive().default(2).describe("r_i: the client's communication rank budget (it keeps rankBudget x N ranks over the model)."),
+    rankBudget: boundedCount(LIMITS.loraRank, 'ranks').default(2).describe("r_i: the client's communication rank budget (it keeps rankBudget x N ranks over the model)."),
     /** Adapted projections; default every linear projection of a layer (the paper's Fig. 3 modules). */
     targets: z.array(projectionName).min(1).optional(),
     /** LoRA scaling numerator (App. B merges W0 + 16/r ΔW). */

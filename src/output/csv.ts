@@ -1,5 +1,15 @@
 import { stringify } from 'csv-stringify/sync';
 
+/**
+ * No output file may hold NaN or Infinity: a value that does not apply or cannot be computed is
+ * null (an empty cell) with the reason in a status column or the docs. A non-finite number
+ * reaching a writer is an internal error (exit 1, naming the cell), never a silent "Inf" cell; the
+ * input checks (src/scenario/limits.ts) and the fuzz test (test/cli/fuzz-inputs.test.ts) keep it so.
+ */
+export class NonFiniteOutputError extends Error {
+  override readonly name = 'NonFiniteOutputError';
+}
+
 /** A text cell that reads as a number (or Inf/NaN): a spreadsheet shows it as that number, no formula. */
 const NUMBER_TEXT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^[-+]?(Inf|Infinity|NaN)$/;
 /** First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection"). */
@@ -32,17 +42,23 @@ export function isByteColumn(name: string): boolean {
  * columns rounded to the nearest byte (each cell on its own: a rounded total can differ from the
  * sum of rounded parts by a few bytes). Integers print in plain digits up to 1e21 (String does).
  */
-function cell(v: unknown, bytes = false): string {
+function cell(v: unknown, column: string, row: number, bytes = false): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return v > 0 ? 'Inf' : v < 0 ? '-Inf' : 'NaN';
+    if (!Number.isFinite(v)) throw new NonFiniteOutputError(`internal error: column "${column}" of row ${row} is ${String(v)}; no output may hold NaN or Infinity`);
     return String(bytes ? Math.round(v) : v);
   }
   return safeText(String(v));
 }
 
 export function toCsv<T extends object>(rows: readonly T[], columns: readonly (keyof T)[]): string {
+  // In chunks of rows: the cell arrays of a million-row clients.csv at once would take ~1 GB.
+  const parts = [stringify([columns.map((c) => safeText(String(c)))], { eof: true, record_delimiter: 'unix' })];
   const bytes = columns.map((c) => isByteColumn(String(c)));
-  const data = rows.map((r) => columns.map((c, i) => cell(r[c], bytes[i])));
-  return stringify([columns.map((c) => safeText(String(c))), ...data], { eof: true, record_delimiter: 'unix' });
+  const CHUNK = 10_000;
+  for (let start = 0; start < rows.length; start += CHUNK) {
+    const data = rows.slice(start, start + CHUNK).map((r, i) => columns.map((c, j) => cell(r[c], String(c), start + i + 1, bytes[j])));
+    parts.push(stringify(data, { eof: true, record_delimiter: 'unix' }));
+  }
+  return parts.join('');
 }

@@ -2,7 +2,7 @@
  * Write a run's tidy CSVs, meta.json and any further files (charts, report, files added by other
  * features) into one folder as a unit: all of them appear together or none (unit.ts).
  */
-import { toCsv } from './csv.js';
+import { NonFiniteOutputError, toCsv } from './csv.js';
 import { writeOutputUnit, type OutputFile, type UnitOptions } from './unit.js';
 import {
   CLIENT_COLUMNS, ROUND_COLUMNS, SUMMARY_COLUMNS,
@@ -16,9 +16,18 @@ export interface RunOutputs {
   meta: Record<string, unknown>;
 }
 
-/** Stable JSON: keys in insertion order, 2-space indent, trailing newline. */
+/** Stable JSON: keys in insertion order, 2-space indent, trailing newline. NaN/Infinity: NonFiniteOutputError. */
 export function toJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+  return `${JSON.stringify(
+    value,
+    (key, v: unknown) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) {
+        throw new NonFiniteOutputError(`internal error: JSON field "${key}" is ${String(v)}; no output may hold NaN or Infinity`);
+      }
+      return v;
+    },
+    2,
+  )}\n`;
 }
 
 /** A run's files, in order: the tidy CSVs, meta.json, then `extra` ([name, content] pairs). */

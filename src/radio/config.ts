@@ -100,7 +100,12 @@ export const fadingSchema = z.preprocess(
       .object({
         model: z.literal('rician'),
         coherenceTime: positive('time').default(0.01),
-        kFactor: quantity('db').default(6),
+        // At most 40 dB: 3GPP TR 38.901 Table 7.5-6's LOS K-factors are 3-13 dB (std 3-8 dB), and at
+        // 40 dB the block gain varies by ~1% (use model: none); the block-moment tables of
+        // block-moments.ts grow with the linear K (issue 10: 1000 dB asked for 1e100 entries).
+        kFactor: quantity('db')
+          .refine((k) => k <= 40, { message: 'expected a Rician K-factor of at most 40 dB (above it the gain barely varies: use fading model none)' })
+          .default(6),
         integration: integrationField,
       })
       .strict(),

@@ -324,8 +324,11 @@ export function buildRadio(config: WirelessNetwork, seed: number, clients: reado
   };
   const hopeless = (bits: number, maxBandwidthHz: number, snrBandwidthHz: number, link: LinkAbstraction): boolean =>
     isHopeless(bits, linkRateUpperBoundBps(maxBandwidthHz, snrBandwidthHz, link, outageSnrLinear));
+  // An IoT margin raises the noise floor on every share (interference.ts): the no-link test's
+  // rate bound may use the raised floor (a hex layout's interference can be 0, so only IoT counts).
+  const uplinkFloorPsd = uplinkNoise * (ic?.iot !== undefined && ic.iot > 0 ? dbToLinear(ic.iot) : 1);
   const uplinkHopeless = (i: number, round: number, bits: number): boolean =>
-    hopeless(bits, uplinkB, (client(i).txPowerW * largeScaleGain(i, round)) / uplinkNoise, uplinkLink);
+    hopeless(bits, uplinkB, (client(i).txPowerW * largeScaleGain(i, round)) / uplinkFloorPsd, uplinkLink);
 
   const usefulCache = new Map<number, { round: number; hz: number }>();
   const usefulShareHz = (i: number, round: number): number => {

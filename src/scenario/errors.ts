@@ -54,6 +54,9 @@ export function issueMessage(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       if (input === undefined) return `missing required field (expected ${issue.expected})`;
+      if (typeof input === 'number' && !Number.isFinite(input)) {
+        return `expected a finite ${issue.expected}, found ${String(input)} (${Number.isNaN(input) ? 'not a number' : 'a number too large for a double, e.g. 1e400'})`;
+      }
       return `expected ${issue.expected}, found ${describeValue(input)}`;
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;

@@ -4,7 +4,7 @@
  * declares its part with these, and `src/scenario/schema.ts` composes the parts.
  */
 import { z } from 'zod';
-import { dbmToWatts, parseQuantity, QuantityError, type QuantityKind } from './units.js';
+import { checkQuantityRange, dbmToWatts, KINDS, parseQuantity, QuantityError, type QuantityKind } from './units.js';
 import type { RandomStream } from '../random/index.js';
 
 /**
@@ -20,9 +20,13 @@ export const fieldForms = z.registry<{ form: 'quantity' | 'dist'; kind: Quantity
  * reads a plain number in another unit (e.g. a field named in dBm: `dbmToWatts`).
  */
 export function quantity(kind: QuantityKind, fromNumber?: (n: number) => number) {
-  const schema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const schema = z.unknown().transform((value, ctx) => {
+    if (value === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a ${kind} quantity (e.g. "${KINDS[kind].example}"), found nothing (the field is missing)`, input: value });
+      return z.NEVER;
+    }
     try {
-      if (typeof value === 'number' && fromNumber) return fromNumber(value);
+      if (typeof value === 'number' && fromNumber && Number.isFinite(value)) return checkQuantityRange(fromNumber(value), kind, value);
       return parseQuantity(value, kind);
     } catch (e) {
       if (!(e instanceof QuantityError)) throw e;
@@ -46,6 +50,19 @@ export function positive(kind: QuantityKind, allowZero = false) {
       });
     }
   });
+}
+
+/**
+ * An integer count >= `min` and at most `max`, a limit of src/scenario/limits.ts; the message says
+ * the limit and what it bounds (`what`, e.g. "clients: beyond it the records outgrow memory").
+ */
+export function boundedCount(max: number, what: string, min = 1) {
+  const int = z.number().int();
+  return (min === 1 ? int.positive() : int.min(min)).superRefine((v, ctx) => {
+      if (v > max) {
+        ctx.addIssue({ code: 'custom', message: `expected at most ${max.toLocaleString('en-US')} ${what} (limit in src/scenario/limits.ts), found ${v}`, input: v });
+      }
+    });
 }
 
 /** A probability-like number in [lo, hi]. */
@@ -178,9 +195,9 @@ export function distMin(d: Dist): number {
     case 'lognormal':
       return 0;
     case 'choice':
-      return Math.min(...d.options);
+      return d.options.reduce((a, b) => Math.min(a, b), Infinity);
     case 'list':
-      return Math.min(...d.values);
+      return d.values.reduce((a, b) => Math.min(a, b), Infinity);
   }
 }
 

@@ -160,6 +160,9 @@ function override(ctx: { zodSchema: unknown; jsonSchema: Json }): void {
   inputDefault(schema, json);
   const form = formOf(schema);
   if (form) {
+    // A quantity is read from any value (its own message names a missing or mistyped one): in a
+    // file it is a number or a text with a unit.
+    if (form.form === 'quantity' && json.type === undefined && json.anyOf === undefined && json.$ref === undefined) json.type = ['number', 'string'];
     if (form.form === 'dist') {
       json.anyOf = [{ type: 'number' }, { type: 'string' }, { type: 'array', items: { type: ['number', 'string'] }, minItems: 1 }];
     }

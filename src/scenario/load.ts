@@ -2,12 +2,20 @@
  * Read a scenario file (YAML or JSON), validate it, and report every problem with its file,
  * field path and line.
  */
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
+import { LIMITS } from './limits.js';
+import type { z } from 'zod';
 import { scenarioSchema, type Scenario } from './schema.js';
 import { ScenarioError, issueMessage, type FieldProblem } from './errors.js';
 import { parseScenarioText } from './parse.js';
+import { InputFileError, readBoundedText } from './input-file.js';
+import { workChecks } from './work.js';
+import { buildPopulation, PopulationError, type PopulationOptions } from '../devices/population.js';
+import { TraceError } from '../devices/fedscale.js';
+import { forwardFlopsPerToken } from '../costs/flops.js';
+import { checkDataFiles } from '../training/data/config.js';
+import { DataError } from '../training/data/errors.js';
 import { stopProblems } from '../simulation/stop.js';
 import { calibrationProblems } from '../calibration/checks.js';
 
@@ -24,42 +32,83 @@ export interface LoadedScenario {
 
 export { parseScenarioText };
 
-export function validateScenario(raw: unknown, file: string, lineOf?: (path: (string | number)[]) => number | undefined): Scenario {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ScenarioError(file, [{ path: [], message: `expected a mapping of scenario fields, found ${raw === null ? 'an empty file' : typeof raw}` }]);
-  }
-  const result = scenarioSchema.safeParse(raw, { reportInput: true });
-  if (result.success) {
-    const problems = crossChecks(result.data);
-    if (problems.length > 0) throw new ScenarioError(file, problems.map((p) => ({ ...p, line: lineOf?.(p.path) })));
-    return result.data;
-  }
-  const problems: FieldProblem[] = result.error.issues.map((issue) => {
-    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    return { path, message: issueMessage(issue), line: lineOf?.(path) };
-  });
-  throw new ScenarioError(file, problems);
+export interface ValidateOptions {
+  /**
+   * The scenario file's folder: with it the files the scenario points to (device file, training
+   * data) are read and checked too. Without it (a document in memory), a device file is not read.
+   */
+  baseDir?: string;
 }
 
-/** Checks that span fields (zod checks one field at a time). */
-function crossChecks(s: Scenario): FieldProblem[] {
+/**
+ * Validate a parsed scenario document and report EVERY problem at once: the schema's, the checks
+ * that span fields (also among the sections that are valid when others are not), each client's
+ * drawn values, the size of the run (src/scenario/limits.ts) and the files it points to.
+ */
+export function validateScenario(
+  raw: unknown,
+  file: string,
+  lineOf?: (path: (string | number)[]) => number | undefined,
+  opts: ValidateOptions = {},
+): Scenario {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ScenarioError(file, [{ path: [], message: `expected a mapping of scenario fields, found ${raw === null ? 'an empty file' : Array.isArray(raw) ? 'a list' : typeof raw}` }]);
+  }
+  const result = scenarioSchema.safeParse(raw, { reportInput: true });
   const problems: FieldProblem[] = [];
-  for (const [i, m] of s.methods.entries()) {
-    if (s.methods.findIndex((o) => o.label === m.label) !== i) {
+  let parts: Partial<Scenario>;
+  if (result.success) parts = result.data;
+  else {
+    for (const issue of result.error.issues) {
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      problems.push({ path, message: issueMessage(issue) });
+    }
+    parts = validSections(raw as Record<string, unknown>);
+  }
+  // Top-level sections with a schema problem: checks that read them are left out (no noise from a section that is only badly written).
+  const invalid = new Set(problems.map((p) => p.path[0]).filter((k): k is string => typeof k === 'string'));
+  problems.push(...crossChecks(parts, invalid), ...inputChecks(parts, opts.baseDir));
+  if (problems.length > 0) {
+    const seen = new Set<string>();
+    const unique = problems.filter((p) => {
+      const key = `${p.path.join('\u0000')}|${p.message}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+    throw new ScenarioError(file, unique.map((p) => ({ ...p, line: p.line ?? lineOf?.(p.path) })));
+  }
+  return result.data!;
+}
+
+/** The top-level sections that are valid on their own (for the checks that need them when others are not). */
+function validSections(raw: Record<string, unknown>): Partial<Scenario> {
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(scenarioSchema.shape) as [string, z.ZodType][]) {
+    const r = schema.safeParse(Object.prototype.hasOwnProperty.call(raw, key) ? raw[key] : undefined);
+    if (r.success) out[key] = r.data;
+  }
+  return out as Partial<Scenario>;
+}
+
+/** Checks that span fields (zod checks one field at a time); each runs when the sections it needs are valid. */
+function crossChecks(s: Partial<Scenario>, invalid: ReadonlySet<string> = new Set()): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const methods = s.methods ?? [];
+  for (const [i, m] of methods.entries()) {
+    if (methods.findIndex((o) => o.label === m.label) !== i) {
       problems.push({ path: ['methods', i], message: `method "${m.label}" appears twice; give one a distinct "label"` });
     }
   }
-  for (const [i, m] of s.methods.entries()) {
+  for (const [i, m] of methods.entries()) {
     if (m.id !== 'jcpba') continue;
-    if (s.network.type !== 'wireless') {
+    if (s.network && s.network.type !== 'wireless') {
       problems.push({ path: ['methods', i], message: 'jcpba allocates uplink bandwidth: it needs network.type wireless, found fixed links' });
     }
-    if (s.model.kind !== 'llm') {
+    if (s.model && s.model.kind !== 'llm') {
       problems.push({ path: ['methods', i], message: 'jcpba prunes the model: it needs an LLM timing model (model.preset or model.architecture), found an explicit workload' });
     }
   }
-  if (s.network.type === 'wireless' && s.network.bandwidthPolicy.startsWith('allocator')) {
-    for (const [i, m] of s.methods.entries()) {
+  if (s.network?.type === 'wireless' && s.network.bandwidthPolicy.startsWith('allocator')) {
+    for (const [i, m] of methods.entries()) {
       if (m.id !== 'jcpba') {
         problems.push({
           path: ['methods', i],
@@ -68,27 +117,74 @@ function crossChecks(s: Scenario): FieldProblem[] {
       }
     }
   }
-  if (s.round.mode === 'deadline' && s.round.deadline === undefined) {
+  if (s.round?.mode === 'deadline' && s.round.deadline === undefined) {
     problems.push({ path: ['round', 'deadline'], message: 'missing required field (expected a time, e.g. "30 s", for mode deadline)' });
   }
-  problems.push(...stopProblems(s), ...calibrationProblems(s));
+  // The stop rules and calibration read these sections: only when every one of them is valid.
+  if (s.methods && !['rounds', 'maxSimTime', 'stop', 'methods', 'training'].some((k) => invalid.has(k))) {
+    problems.push(...stopProblems(s as Scenario), ...calibrationProblems(s as Scenario));
+  }
+  return problems;
+}
+
+/**
+ * What the client population needs from the rest of the scenario: the cell radius (placement), the
+ * network type (fixed-rate columns) and, for FedScale capacities, the forward FLOPs of a sample
+ * (seqLen tokens of the timing model, src/devices/fedscale.ts). Sections that failed validation
+ * are left out.
+ */
+export function populationOptions(s: Partial<Scenario>): PopulationOptions {
+  const opts: PopulationOptions = {};
+  if (s.network?.type === 'wireless') opts.cellRadiusM = s.network.cellRadius;
+  if (s.network !== undefined) opts.network = s.network.type;
+  if (s.model?.kind === 'llm') opts.forwardFlopsPerSample = forwardFlopsPerToken(s.model.arch, s.model.work.seqLen) * s.model.work.seqLen;
+  return opts;
+}
+
+/**
+ * Checks of what the scenario makes: each client's drawn values (src/devices), the size of the run
+ * against src/scenario/limits.ts, and (with `baseDir`) the device file and the training data.
+ */
+function inputChecks(s: Partial<Scenario>, baseDir: string | undefined): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  let clients = s.clients?.count;
+  if (s.clients && s.seed !== undefined && ((s.clients.file === undefined && s.clients.fedscale === undefined) || baseDir !== undefined)) {
+    try {
+      clients = buildPopulation(s.clients, s.seed, baseDir ?? '.', populationOptions(s)).length;
+    } catch (e) {
+      if (e instanceof TraceError) problems.push({ path: e.field, message: e.message });
+      else if (e instanceof PopulationError) problems.push(...e.problems);
+      else throw e;
+    }
+  }
+  problems.push(...workChecks(s, clients));
+  if (s.training?.source === 'proxy' && baseDir !== undefined) {
+    try {
+      checkDataFiles(s.training.data, baseDir);
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      problems.push({ path: ['training', 'data', ...(s.training.data.path !== undefined ? ['path'] : [])], message: e.message });
+    }
+  }
   return problems;
 }
 
 export function loadScenario(path: string): LoadedScenario {
+  let text: string;
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    ({ text, bytes } = readBoundedText(path, LIMITS.scenarioFileBytes, 'scenario file'));
   } catch (e) {
-    throw new ScenarioError(path, [{ path: [], message: `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` }]);
+    if (!(e instanceof InputFileError)) throw e;
+    throw new ScenarioError(path, [{ path: [], message: e.reason }]);
   }
-  const text = bytes.toString('utf8');
   const { raw, lineOf } = parseScenarioText(text, path);
-  const scenario = validateScenario(raw, path, lineOf);
+  const baseDir = dirname(resolve(path));
+  const scenario = validateScenario(raw, path, lineOf, { baseDir });
   return {
     scenario,
     file: path,
-    baseDir: dirname(resolve(path)),
+    baseDir,
     hash: createHash('sha256').update(bytes).digest('hex'),
     raw,
   };

@@ -4,7 +4,8 @@
  * compare, the round protocol, and the optional real training.
  */
 import { z } from 'zod';
-import { delegate, dist, positive, quantity } from './fields.js';
+import { boundedCount, delegate, dist, positive } from './fields.js';
+import { LIMITS } from './limits.js';
 import { parseQuantity } from './units.js';
 import { clientsSchema } from '../devices/config.js';
 import { wirelessNetworkSchema } from '../radio/config.js';
@@ -130,7 +131,7 @@ export const roundSchema = z
     /** Server-side aggregation time per round. */
     aggregationTime: positive('time', true).default(0).describe('Server aggregation time per round.'),
     /** Async mode: the server aggregates every `buffer` arriving updates (FedBuff, Nguyen et al. 2022). */
-    buffer: z.number().int().min(1).default(2).describe('mode async: updates per aggregation (FedBuff, Nguyen et al. 2022).'),
+    buffer: boundedCount(LIMITS.clientRows, 'updates per aggregation').default(2).describe('mode async: updates per aggregation (FedBuff, Nguyen et al. 2022).'),
     /** Async mode: staleness weight (1 + s)^(-a) (Xie et al. 2019, FedAsync polynomial). */
     stalenessExponent: z.number().min(0).default(0.5).describe('mode async: a stale update weighs (1 + s)^(-a) (Xie et al. 2019, FedAsync).'),
   })
@@ -143,7 +144,7 @@ export const scenarioSchema = z
     description: z.string().default('').describe('Free text shown in the report.'),
     seed: z.number().int().min(0).describe('Seed of every random stream (placement, fading, dropout, data): same scenario and seed, same outputs.'),
     /** Older spelling of `stop.rounds`. */
-    rounds: z.number().int().min(1).optional().describe('Older spelling of stop.rounds.'),
+    rounds: boundedCount(LIMITS.rounds, 'rounds').optional().describe('Older spelling of stop.rounds.'),
     clients: clientsSchema.describe('The client devices: how many, their compute, memory, power, position and availability (src/devices).'),
     network: networkSchema.describe('The links: a wireless cell (type: wireless, src/radio) or fixed rates (type: fixed).'),
     model: modelSectionSchema,
@@ -157,13 +158,13 @@ export const scenarioSchema = z
      */
     sweep: z.record(z.string(), z.array(z.union([z.string(), z.number(), z.boolean()])).min(1)).optional().describe('Default grid of `airtune sweep`: a dotted path -> its values, e.g. network.bandwidth: [5 MHz, 10 MHz].'),
     /** Older spelling of `stop.simTime`. */
-    maxSimTime: quantity('time').optional().describe('Older spelling of stop.simTime.'),
+    maxSimTime: positive('time').optional().describe('Older spelling of stop.simTime.'),
     /** When each method's run ends (src/simulation/stop.ts); a method entry may override it. */
     stop: stopSchema.optional().describe("When each method's run ends: the first rule that fires (a method entry may override it)."),
     /** How methods are compared at equal simulated time (src/compare). */
     compare: compareSchema.optional().describe('The simulated times at which methods are compared.'),
     /** Runs of the whole scenario with seeds derived from `seed` (src/compare/replications.ts). */
-    replications: z.number().int().min(1).default(1).describe('Runs of the whole scenario with seeds derived from seed: means and 95% intervals.'),
+    replications: boundedCount(LIMITS.replications, 'replications (each is a whole run held in memory)').default(1).describe('Runs of the whole scenario with seeds derived from seed: means and 95% intervals.'),
   })
   .strict();
 

@@ -6,6 +6,7 @@
  * A plain number is taken as already in SI (or in dB for a dB-valued field).
  */
 import { create, all, type Unit } from 'mathjs';
+import { QUANTITY_RANGES } from './limits.js';
 
 const math = create(all, {});
 // Floating-point operations are not an SI unit: give them their own dimension so that
@@ -81,10 +82,53 @@ function expectation(kind: QuantityKind): string {
   return `a ${kind} quantity in ${k.si} (e.g. "${k.example}", or a plain number in ${k.si})`;
 }
 
+/**
+ * The one finite-number guard on quantities: `value` (SI, from `input`) must be finite and within
+ * QUANTITY_RANGES[kind] (src/scenario/limits.ts). Every quantity of a scenario, device file or
+ * solver instance passes here, so `1e400`, `"1e400 Hz"` and `"1e308 MHz"` (which overflow to
+ * Infinity) and values no device has are rejected with the range in the message.
+ */
+export function checkQuantityRange(value: number, kind: QuantityKind, input: unknown): number {
+  const what = kind === 'db' ? 'level in dB' : kind === 'dimensionless' ? 'number' : `${kind} value`;
+  const shown = typeof input === 'number' ? String(input) : describe(input);
+  if (!Number.isFinite(value)) {
+    throw new QuantityError(`a finite ${what}`, `${shown} (${Number.isNaN(value) ? 'not a number' : 'too large: it overflows to Infinity'})`);
+  }
+  const r = QUANTITY_RANGES[kind];
+  const mag = Math.abs(value);
+  if (mag > r.max || (mag > 0 && mag < r.minPositive)) {
+    const unit = KINDS[kind].si === '' ? '' : ` ${KINDS[kind].si}`;
+    const range = r.minPositive > 0 ? `between ${sci(r.minPositive)} and ${sci(r.max)}${unit} in magnitude` : `at most ${sci(r.max)}${unit} in magnitude`;
+    const si = typeof input === 'number' ? '' : ` (${sci(value)}${unit})`;
+    throw new QuantityError(`a ${what} ${range} (${r.note}; limits in src/scenario/limits.ts)`, `${shown}${si}`);
+  }
+  return value;
+}
+
+/** A number for messages: exponent form outside [1e-3, 1e6). */
+function sci(n: number): string {
+  const a = Math.abs(n);
+  if (a === 0 || !Number.isFinite(n)) return String(n);
+  const short = Number(n.toPrecision(6));
+  return a >= 1e6 || a < 1e-3 ? short.toExponential().replace('e+', 'e') : String(short);
+}
+
+/** An SI value of `kind` for messages, e.g. "-2.1e12 FLOP/s", "8e9 B", "0.2 W". */
+export function formatQuantity(value: number, kind: QuantityKind): string {
+  const unit = KINDS[kind].si;
+  return unit === '' ? sci(value) : `${sci(value)} ${unit}`;
+}
+
 /** Parse `input` as a quantity of `kind` and return its value in SI (bytes for `bytes`, B/s for `byteRate`). */
 export function parseQuantity(input: unknown, kind: QuantityKind): number {
+  return checkQuantityRange(parseUnchecked(input, kind), kind, input);
+}
+
+function parseUnchecked(input: unknown, kind: QuantityKind): number {
   if (typeof input === 'number') {
-    if (!Number.isFinite(input)) throw new QuantityError(expectation(kind), describe(input));
+    if (!Number.isFinite(input)) {
+      throw new QuantityError(expectation(kind), `${describe(input)} (${Number.isNaN(input) ? 'not a number' : 'a number too large for a double, e.g. 1e400'})`);
+    }
     return input;
   }
   if (typeof input !== 'string') throw new QuantityError(expectation(kind), describe(input));

@@ -8,7 +8,7 @@
  * cell has a numerology, and realises the round over the fading uplinks, so rounds.csv shows the
  * solver's planned latency beside the realised one.
  */
-import { solveJcpba } from '../../solvers/jcpba/index.js';
+import { solveJcpba, SolverRangeError } from '../../solvers/jcpba/index.js';
 import type { JcpbaClient, JcpbaInstance, RateModel } from '../../solvers/jcpba/types.js';
 import type { Architecture } from '../costs/architecture.js';
 import type { LocalWork } from '../costs/schema.js';
@@ -18,6 +18,7 @@ import { blockSpectralEfficiency } from '../radio/link-abstraction.js';
 import { concaveSurrogate } from '../radio/concave-surrogate.js';
 import { powerControlSnrCeiling } from '../radio/power-control.js';
 import type { ClientStatus } from '../output/records.js';
+import { fitsInMemory } from '../devices/device.js';
 import type { ClientLoad, Planner, RoundPlan, SimClient } from './types.js';
 import { sustainedFlopsPerS } from '../devices/compute.js';
 
@@ -51,10 +52,11 @@ function plannedDownloadS(radio: Radio, gains: number[], bits: number, ergodic: 
   const snr = (g: number) => (P * g) / (n0 * B);
   const se = (s: number) => (ergodic ? radio.ergodicSpectralEfficiency('downlink', s) : blockSpectralEfficiency(radio.downlinkLink, s, radio.outageSnrLinear));
   if (radio.config.downlink.mode === 'broadcast') {
+    // reduce, not Math.min(...spread): one gain per client, and a spread of 10^5 overflows the stack.
     let rate: number;
-    if (ergodic && radio.config.downlink.coding === 'across-blocks') rate = B * Math.min(...gains.map((g) => se(snr(g))));
+    if (ergodic && radio.config.downlink.coding === 'across-blocks') rate = B * gains.reduce((a, g) => Math.min(a, se(snr(g))), Infinity);
     else if (ergodic) rate = B * se(snr(1 / gains.reduce((a, g) => a + 1 / g, 0)));
-    else rate = B * se(snr(Math.min(...gains)));
+    else rate = B * se(snr(gains.reduce((a, g) => Math.min(a, g), Infinity)));
     return gains.map(() => bits / rate);
   }
   return gains.map((g) => bits / ((B / K) * se(snr(g))));
@@ -93,21 +95,20 @@ export function jcpbaPlanner(o: JcpbaPlannerOptions): Planner {
       const gain = (c: SimClient, link: 'uplink' | 'downlink') =>
         radio.largeScaleGain(c.index, round) * (params.gains === 'instant' ? radio.fading(c.index, link).gainAt(nowS) : 1);
 
-      // A client whose memory floor is above rhoMax cannot take part at any pruning rate.
+      // A client whose load does not fit even at rhoMax cannot take part at any pruning rate; the
+      // same test (memoryFits, one tolerance) as the device check of the run and the solver's floors.
       const splits = new Map(present.map((c) => [c.index, jcpbaSplit(ctx(c), params)]));
       const candidates = present.filter((c) => {
-        const s = splits.get(c.index)!;
-        const floor = Math.max(0, 1 - (c.memoryBytes - s.fixedMemoryBytes) / s.prunableMemoryBytes);
-        if (floor > params.rhoMax) {
+        const atMax = jcpba.load(ctx(c, params.rhoMax), params);
+        if (!fitsInMemory(c, atMax.memoryBytes)) {
           excluded.set(c.index, 'oom');
-          loads[c.index] = jcpba.load(ctx(c, params.rhoMax), params);
+          loads[c.index] = atMax;
           return false;
         }
         // A client that cannot send even its smallest (most pruned) update takes no share.
-        const least = jcpba.load(ctx(c, params.rhoMax), params);
-        if (radio.uplinkHopeless(c.index, round, 8 * least.uploadBytes)) {
+        if (radio.uplinkHopeless(c.index, round, 8 * atMax.uploadBytes)) {
           excluded.set(c.index, 'no-link');
-          loads[c.index] = least;
+          loads[c.index] = atMax;
           return false;
         }
         return true;
@@ -145,7 +146,15 @@ export function jcpbaPlanner(o: JcpbaPlannerOptions): Planner {
         clients: instanceClients,
         rateModel,
       };
-      const res = solveJcpba(instance, params.solver, params.solver === 'bcd' ? { bcd: { start: params.bcdStart } } : {});
+      let res: ReturnType<typeof solveJcpba>;
+      try {
+        res = solveJcpba(instance, params.solver, params.solver === 'bcd' ? { bcd: { start: params.bcdStart } } : {});
+      } catch (e) {
+        // The round's numbers are beyond the solver (solvers/jcpba SolverRangeError): nobody is planned.
+        if (!(e instanceof SolverRangeError)) throw e;
+        for (const c of candidates) excluded.set(c.index, 'infeasible');
+        return { loads, excluded };
+      }
       if (res.status !== 'optimal') {
         for (const c of candidates) excluded.set(c.index, 'infeasible');
         return { loads, excluded };

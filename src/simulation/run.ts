@@ -18,8 +18,44 @@ import type { ClientRecord, ClientStatus, RoundRecord } from '../output/records.
 import type { LinkLayer, TransferResult } from './links.js';
 import { NO_CHANNEL } from './links.js';
 import type { ClientLoad, Planner, RoundLosses, SimClient, Trainer } from './types.js';
+import { LIMITS, LimitError } from '../scenario/limits.js';
 import { createStopEvaluator, type RoundOutcome, type StopReason, type StopRules } from './stop.js';
 import { droppedCounts } from './dropped.js';
+
+/**
+ * Runtime guards of src/scenario/limits.ts, for what validation cannot estimate (how long transfers
+ * and computations take, how often async clients retry): past the simulated-time horizon the fading
+ * block grid is no longer resolvable in float64 (and nothing useful happens there), and past the
+ * row limit the run's records outgrow memory. Either ends the run with exit 2, saying which limit.
+ */
+function checkHorizon(timeS: number, round: number, c: SimClient, what: string): void {
+  if (timeS > LIMITS.simTimeS) {
+    throw new LimitError(
+      `round ${round}: client ${c.index} (${c.id}) ${what} at t = ${timeS.toExponential(3)} s, past the simulated-time horizon of ` +
+        `${LIMITS.simTimeS.toExponential(0)} s (31.7 years; src/scenario/limits.ts); check the load (model.localSteps, workload.flops) against the clients' compute and links`,
+    );
+  }
+}
+
+/** A run whose only sure stop rule is a simulated-time budget has no round limit of its own: this is it. */
+function checkRoundCount(round: number): void {
+  if (round > LIMITS.rounds) {
+    throw new LimitError(
+      `the run reached round ${round.toLocaleString('en-US')}, past the limit of ${LIMITS.rounds.toLocaleString('en-US')} rounds (src/scenario/limits.ts) before its simulated-time budget; ` +
+        'set stop.rounds, or a shorter stop.simTime',
+      ['stop'],
+    );
+  }
+}
+
+function checkRows(rows: number): void {
+  if (rows > LIMITS.clientRows) {
+    throw new LimitError(
+      `the run recorded more than ${LIMITS.clientRows.toLocaleString('en-US')} client rounds (src/scenario/limits.ts: each is a row of clients.csv held in memory); ` +
+        'in async mode this happens when clients keep dropping out or being unavailable while too few updates arrive',
+    );
+  }
+}
 
 export interface RoundProtocol {
   mode: 'sync' | 'deadline' | 'async';
@@ -140,6 +176,7 @@ async function runRounds(opts: MethodRunOptions): Promise<MethodRunResult> {
       stopReason = why;
       break;
     }
+    checkRoundCount(round);
     const records = new Map<number, ClientRecord>();
     const present: SimClient[] = [];
     for (const c of clients) {
@@ -162,6 +199,9 @@ async function runRounds(opts: MethodRunOptions): Promise<MethodRunResult> {
     // A sequential method (FedCyBGD) chains its clients' transfers (src/simulation/sequential.ts).
     const seq = opts.schedule === 'sequential' ? sequentialTransfers(links, round, t0, active.map((c, i) => ({ client: c.index, ...plan.loads[c.index]!, computeS: computeS[i]!, bandwidthHz: plan.bandwidthHz?.[c.index] })), deadlineS) : null;
     const downs = seq?.downs ?? links.download(round, active.map((c) => ({ client: c.index, bytes: plan.loads[c.index]!.downloadBytes, startS: t0 })), deadlineS);
+    active.forEach((c, i) => {
+      if (Number.isFinite(downs[i]!.endS)) checkHorizon(downs[i]!.endS + computeS[i]!, round, c, 'would finish its local work');
+    });
     // A client whose download never ends (no link), or whose download or compute ends past the
     // deadline, never starts its upload.
     const uploading = active.map((_, i) => Number.isFinite(downs[i]!.endS) && (deadlineS === undefined || downs[i]!.endS + computeS[i]! < deadlineS));
@@ -248,6 +288,7 @@ async function runRounds(opts: MethodRunOptions): Promise<MethodRunResult> {
 
     const statuses = clients.map((c) => records.get(c.index)!.status);
     for (const c of clients) clientRecords.push(records.get(c.index)!);
+    checkRows(clientRecords.length);
     const rec: RoundRecord = {
       method: label,
       replication: opts.replication ?? 1,
@@ -310,9 +351,11 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
           attempt++;
           const load = plan.loads[c.index];
           const t0 = env.now;
+          checkHorizon(t0, version + 1, c, 'would start a new update');
           const why = presence(c, attempt, t0, opts.seed) ?? fits(c, load, plan.excluded);
           if (why) {
             cycleRecords.push(blankRecord(opts, version + 1, c, why, load));
+            checkRows(clientRecords.length + cycleRecords.length);
             if (why === 'oom' || why === 'infeasible') return; // it will never fit
             // Wait a round's worth of time before trying again.
             yield env.timeout(Math.max(1e-3, lastAggS > 0 ? lastAggS / Math.max(1, version) : 1));
@@ -326,6 +369,7 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
           }
           yield env.timeout(down.endS - env.now);
           const tCompute = computeTimeS(c, load!.flops, load!.memoryTrafficBytes);
+          checkHorizon(env.now + tCompute, version + 1, c, 'would finish its local work');
           yield env.timeout(tCompute);
           // Uploads in flight share the band (unless the planner fixed each client's share).
           const request = { client: c.index, bytes: load!.uploadBytes, startS: env.now };
@@ -378,6 +422,7 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
       env.run({ stopWhen: () => agg.processed });
     }
     version++;
+    checkRoundCount(version);
     const contributions = batch.map((a) => {
       const staleness = version - 1 - a.version;
       return { client: a.client, weight: clients[a.client]!.weight * (1 + staleness) ** -protocol.stalenessExponent, staleness, rho: a.load.rho };
@@ -387,6 +432,7 @@ async function runAsync(opts: MethodRunOptions): Promise<MethodRunResult> {
     for (const r of cycleRecords) clientRecords.push({ ...r, round: version });
     const droppedStatuses = cycleRecords.map((r) => r.status);
     cycleRecords.length = 0;
+    checkRows(clientRecords.length);
     const rec: RoundRecord = {
       method: label,
       replication: opts.replication ?? 1,

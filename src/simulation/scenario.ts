@@ -2,15 +2,15 @@
  * Run a whole scenario: every method on the same clients, cell and seed, each in its own
  * simulated world, then the summary and the output files.
  */
-import { buildPopulation, DeviceFileError } from '../devices/population.js';
+import { buildPopulation, PopulationError } from '../devices/population.js';
 import { TraceError } from '../devices/fedscale.js';
-import { forwardFlopsPerToken } from '../costs/flops.js';
 import { DataError } from '../training/data/errors.js';
 import { ScenarioError } from '../scenario/errors.js';
+import { LimitError } from '../scenario/limits.js';
 import { buildRadio } from '../radio/radio.js';
 import { WirelessLinks } from './wireless.js';
 import type { Scenario } from '../scenario/schema.js';
-import type { LoadedScenario } from '../scenario/load.js';
+import { populationOptions, type LoadedScenario } from '../scenario/load.js';
 import type { ClientRecord, RoundRecord, SummaryRecord } from '../output/records.js';
 import { FixedLinks, type LinkLayer } from './links.js';
 import { runMethod } from './run.js';
@@ -61,10 +61,7 @@ export interface ScenarioRun {
 
 /** The scenario's clients (src/devices): drawn from the distributions or read from the device file. */
 export function buildClients(s: Scenario, baseDir = '.'): SimClient[] {
-  const cellRadiusM = s.network.type === 'wireless' ? s.network.cellRadius : undefined;
-  // FedScale capacities: a sample is seqLen tokens of the timing model (src/devices/fedscale.ts).
-  const forwardFlopsPerSample = s.model.kind === 'llm' ? forwardFlopsPerToken(s.model.arch, s.model.work.seqLen) * s.model.work.seqLen : undefined;
-  return buildPopulation(s.clients, s.seed, baseDir, { cellRadiusM, network: s.network.type, forwardFlopsPerSample }).map((d) => ({ ...d, weight: 1 }));
+  return buildPopulation(s.clients, s.seed, baseDir, populationOptions(s)).map((d) => ({ ...d, weight: 1 }));
 }
 
 /**
@@ -72,9 +69,12 @@ export function buildClients(s: Scenario, baseDir = '.'): SimClient[] {
  * errors (exit 2) naming the scenario file and the field that points to them.
  */
 export function asInputError(loaded: LoadedScenario, e: unknown): unknown {
-  if (e instanceof DeviceFileError) return new ScenarioError(loaded.file, [{ path: ['clients', 'file'], message: e.message }]);
+  // DeviceFileError is a PopulationError: its problems already name clients.file, the row and column.
+  if (e instanceof PopulationError) return new ScenarioError(loaded.file, e.problems);
   if (e instanceof TraceError) return new ScenarioError(loaded.file, [{ path: e.field, message: e.message }]);
   if (e instanceof TraceFileError) return new ScenarioError(loaded.file, [{ path: ['training', 'file'], message: e.message }]);
+  // A limit of src/scenario/limits.ts reached while simulating is bad input too (exit 2, also from a worker thread).
+  if (e instanceof LimitError) return new ScenarioError(loaded.file, [{ path: e.path, message: e.message }]);
   if (e instanceof DataError) return new ScenarioError(loaded.file, [{ path: ['training'], message: e.message }]);
   return e;
 }
@@ -239,9 +239,12 @@ export async function runScenario(loaded: LoadedScenario, opts: RunScenarioOptio
           initialTestLoss: trainer ? await trainer.evaluate() : traced?.initialTestLoss,
           replication: opts.replication,
           onRound: (r) => opts.onRound?.(m.label, r.round, r.sim_time_s),
+        }).catch((e: unknown) => {
+          throw asInputError(loaded, e);
         });
-        out.rounds.push(...result.rounds);
-        out.clients.push(...result.clients);
+        // Loops, not push(...rows): a spread of 10^5+ rows overflows the call stack.
+        for (const r of result.rounds) out.rounds.push(r);
+        for (const r of result.clients) out.clients.push(r);
         out.summary.push(
           summarise(m.label, m.id, timingModel, out.lossModel, result.rounds, result.clients, rules.targetTestLoss ?? null,
             roundsModel, result.stopReason),

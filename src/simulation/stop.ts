@@ -30,14 +30,15 @@
  * no-participants, rounds, trace-end, sim-time.
  */
 import { z } from 'zod';
-import { positive } from '../scenario/fields.js';
+import { boundedCount, positive } from '../scenario/fields.js';
+import { LIMITS } from '../scenario/limits.js';
 import type { FieldProblem } from '../scenario/errors.js';
 import type { MethodEntry, Scenario } from '../scenario/schema.js';
 
 export const plateauSchema = z
   .object({
     /** Evaluations in a row without an improvement of at least minDelta (Keras's patience). */
-    evaluations: z.number().int().min(1).describe('Evaluations in a row without improvement that stop the run (Keras EarlyStopping patience).'),
+    evaluations: boundedCount(LIMITS.rounds, 'evaluations').describe('Evaluations in a row without improvement that stop the run (Keras EarlyStopping patience).'),
     /** Smallest decrease of the best test loss that counts as an improvement (nats/token). */
     minDelta: z.number().min(0).default(0).describe('An evaluation improves when loss + minDelta < the best so far.'),
   })
@@ -46,7 +47,7 @@ export const plateauSchema = z
 /** `stop:` of a scenario or of a method entry (every field optional; a method's fields win). */
 export const stopSchema = z
   .object({
-    rounds: z.number().int().min(1).optional().describe('At most this many rounds.'),
+    rounds: boundedCount(LIMITS.rounds, 'rounds').optional().describe('At most this many rounds.'),
     simTime: positive('time').optional().describe('Simulated-time budget: no round starts at or after it.'),
     targetTestLoss: z.number().positive().optional().describe('Stop after the first evaluation at or below this test loss (also the target of time_to_target_s).'),
     plateau: plateauSchema.optional().describe('Stop when the test loss stops improving.'),

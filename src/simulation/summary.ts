@@ -68,7 +68,8 @@ export function summarise(
 /**
  * The rounds model of the JCPBA objective (airtune's reconstruction, docs/jcpba-model.md): R = A / (epsilon - beta rhobar),
  * with rhobar the mean over rounds of each round's weighted pruning rate, times the mean realised
- * round latency. Null when the method has no rounds model or the model is undefined (beta rhobar >= epsilon).
+ * round latency. Null when the method has no rounds model, the model is undefined (beta rhobar >= epsilon) or
+ * its value overflows a double.
  */
 function convergence(rounds: readonly RoundRecord[], m?: { A: number; epsilon: number; beta: number }) {
   const real = rounds.filter((r) => r.round > 0 && r.participants > 0);
@@ -78,7 +79,9 @@ function convergence(rounds: readonly RoundRecord[], m?: { A: number; epsilon: n
   if (!(denom > 0)) return { rounds_to_converge: null, time_to_converge_s: null };
   const R = m.A / denom;
   const meanLatency = real.reduce((a, r) => a + r.round_latency_s, 0) / real.length;
-  return { rounds_to_converge: R, time_to_converge_s: R * meanLatency };
+  // Near beta rhobar = epsilon, R can exceed a double: empty cells then, like an undefined model.
+  const J = R * meanLatency;
+  return { rounds_to_converge: Number.isFinite(R) ? R : null, time_to_converge_s: Number.isFinite(J) ? J : null };
 }
 
 function meanPlanned(rounds: readonly RoundRecord[]): number | null {

@@ -11,6 +11,8 @@ import type { Radio, RoundTransfer } from '../radio/radio.js';
 import { NO_CHANNEL, type ChannelInfo, type LinkLayer, type SharedUplinkChannel, type TransferRequest, type TransferResult } from './links.js';
 import { SharedUplink } from './shared-uplink.js';
 import type { SimClient } from './types.js';
+import { NO_LINK_HORIZON_S } from '../radio/timeline.js';
+import { LimitError } from '../scenario/limits.js';
 
 const wattsToDbm = (w: number): number => 10 * Math.log10(w) + 30;
 
@@ -43,9 +45,13 @@ export class WirelessLinks implements LinkLayer {
     };
   }
 
+  private where(client: number, round: number, link: 'uplink' | 'downlink') {
+    return { client, round, coherenceTimeS: this.radio.fading(client, link).coherenceTimeS };
+  }
+
   /** The simulation's view of a finished (or failed) upload. */
   result(client: number, round: number, r: RoundTransfer): TransferResult {
-    const failure = r.complete ? undefined : linkFailure(r, this.radio.numerology !== undefined);
+    const failure = r.complete ? undefined : linkFailure(r, this.radio.numerology !== undefined, this.where(client, round, 'uplink'));
     return {
       client,
       endS: r.endS,
@@ -64,11 +70,11 @@ export class WirelessLinks implements LinkLayer {
     for (const r of requests) byStart.set(r.startS, [...(byStart.get(r.startS) ?? []), r]);
     const out = new Map<TransferRequest, TransferResult>();
     for (const [startS, group] of byStart) {
-      const bits = Math.max(...group.map((g) => 8 * g.bytes));
+      const bits = group.reduce((m, g) => Math.max(m, 8 * g.bytes), -Infinity);
       const res = this.radio.downloadRound({ round, clients: group.map((g) => g.client), startS, bits, deadlineS });
       group.forEach((g, i) => {
         const r = res[i]!;
-        const failure = r.complete ? undefined : linkFailure(r, this.radio.numerology !== undefined);
+        const failure = r.complete ? undefined : linkFailure(r, this.radio.numerology !== undefined, this.where(g.client, round, 'downlink'));
         out.set(g, {
           client: g.client,
           endS: r.endS,
@@ -99,8 +105,23 @@ export class WirelessLinks implements LinkLayer {
   }
 }
 
-/** `no-link` (known hopeless, or stopped at the block guard), `no-prb` (never got a PRB). */
-function linkFailure(r: RoundTransfer, prbs: boolean): 'no-link' | 'no-prb' | undefined {
+/**
+ * `no-link` (known hopeless, or stopped at the block guard at the no-link horizon), `no-prb` (never
+ * got a PRB). A transfer stopped at the block guard before the horizon (a coherence time below
+ * NO_LINK_HORIZON_S / DEFAULT_MAX_BLOCKS = 10 ms) may well have finished: a limit of the block-by-block
+ * simulation, reported as such (exit 2), not a verdict on the link.
+ */
+function linkFailure(r: RoundTransfer, prbs: boolean, where: { client: number; round: number; coherenceTimeS: number }): 'no-link' | 'no-prb' | undefined {
+  if (r.stop === 'block-limit' && r.blocks * where.coherenceTimeS < NO_LINK_HORIZON_S) {
+    const simulated = r.blocks * where.coherenceTimeS;
+    throw new LimitError(
+      `round ${where.round}: client ${where.client}'s transfer was still running after ${r.blocks.toExponential(1)} fading blocks ` +
+        `(${simulated.toPrecision(3)} s at a coherence time of ${where.coherenceTimeS} s), the most one transfer is simulated block by block ` +
+        `(src/radio/timeline.ts), before the ${NO_LINK_HORIZON_S.toExponential(0)} s after which a link counts as no-link; ` +
+        'use a coherence time of at least 10 ms, or fading: none',
+      ['network', 'fading'],
+    );
+  }
   if (r.stop === 'no-link' || r.stop === 'block-limit') return 'no-link';
   if (prbs && r.firstBandwidthHz === 0) return 'no-prb';
   return undefined;

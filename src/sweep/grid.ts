@@ -71,12 +71,29 @@ export function parseValue(text: string, path: string): AxisValue {
   return { value, text: typeof value === 'string' ? value : text };
 }
 
+/**
+ * Path segments that would reach an object's prototype instead of a scenario field
+ * (`__proto__.polluted=1` would set `polluted` on every object of the process).
+ */
+export const FORBIDDEN_SEGMENTS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+function forbidden(segment: PathSegment, path: string): UsageError | null {
+  return typeof segment === 'string' && FORBIDDEN_SEGMENTS.includes(segment)
+    ? new UsageError(`--set ${path}: "${segment}" is not a scenario field (a path may not go through ${FORBIDDEN_SEGMENTS.join(', ')})`)
+    : null;
+}
+
 export function parsePath(path: string, spec: string): PathSegment[] {
   const segments = path.split('.');
   if (segments.some((s) => s.trim() === '')) {
     throw new UsageError(`--set ${JSON.stringify(spec)}: expected a dotted path like network.uplinkRate or methods.1.rank, found ${JSON.stringify(path)}`);
   }
-  return segments.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const out = segments.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  for (const seg of out) {
+    const e = forbidden(seg, path);
+    if (e) throw e;
+  }
+  return out;
 }
 
 /** Parse one `--set path=v1,v2,...` argument. */
@@ -138,6 +155,9 @@ export function setIn(doc: Record<string, unknown>, segments: readonly PathSegme
   let node: unknown = doc;
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
+    // Checked here too (not only in parsePath): setIn is the one writer of dotted paths.
+    const bad = forbidden(seg, path);
+    if (bad) throw bad;
     const last = i === segments.length - 1;
     const where = segments.slice(0, i).join('.') || '(top level)';
     if (Array.isArray(node)) {
@@ -147,10 +167,14 @@ export function setIn(doc: Record<string, unknown>, segments: readonly PathSegme
       throw new UsageError(`--set ${path}: cannot set it because ${where} is ${describeValue(node)}, not a mapping or a list (write ${where} as a mapping in the scenario to set fields inside it)`);
     }
     const container = node as Record<string | number, unknown>;
+    // Own properties only: an inherited one (e.g. `toString`) is not a field of the document.
+    const own = Object.prototype.hasOwnProperty.call(container, seg) ? container[seg] : undefined;
     if (last) {
-      container[seg] = value;
+      Object.defineProperty(container, seg, { value, writable: true, enumerable: true, configurable: true });
     } else {
-      if (container[seg] === undefined || container[seg] === null) container[seg] = {};
+      if (own === undefined || own === null) {
+        Object.defineProperty(container, seg, { value: {}, writable: true, enumerable: true, configurable: true });
+      }
       node = container[seg];
     }
   }

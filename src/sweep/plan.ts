@@ -73,7 +73,7 @@ export function planSweep(base: LoadedScenario, axes: Axis[], methods?: string[]
     for (const e of errors) add(e.message);
     let scenario: Scenario;
     try {
-      scenario = validateScenario(raw, base.file);
+      scenario = validateScenario(raw, base.file, undefined, { baseDir: base.baseDir });
     } catch (e) {
       if (!(e instanceof ScenarioError)) throw e;
       for (const p of e.problems) add(blameSet(point, p.path, p.message));

@@ -28,6 +28,8 @@
  *     targetTestLoss: 2.2
  */
 import { z } from 'zod';
+import { boundedCount } from '../scenario/fields.js';
+import { LIMITS } from '../scenario/limits.js';
 import type { Architecture } from '../costs/architecture.js';
 import { getPreset, PRESET_IDS } from '../costs/presets.js';
 import { architectureSchema } from '../costs/schema.js';
@@ -35,7 +37,8 @@ import { dataSchema } from './data/config.js';
 import { checkSupported } from './model/params.js';
 import { delegate } from '../scenario/fields.js';
 
-const count = () => z.number().int().positive();
+/** A positive integer work multiplier, bounded (src/scenario/limits.ts; the run's tokens are also bounded as a whole). */
+const count = (max: number, what: string) => boundedCount(max, what);
 
 /** Resolve `model` (preset id or architecture) to an architecture, or a reason it cannot be used. */
 function resolveModel(model: string | Architecture): Architecture | string {
@@ -58,19 +61,19 @@ export const trainingSchema = z
     source: z.literal('proxy').default('proxy'),
     model: z.union([z.string(), architectureSchema]).default('proxy'),
     data: dataSchema.default(dataSchema.parse({})),
-    localSteps: count().default(4),
-    batchSize: count().default(8),
-    seqLen: count().default(32),
+    localSteps: count(LIMITS.localSteps, 'local steps per round').default(4),
+    batchSize: count(LIMITS.batchSize, 'sequences per batch').default(8),
+    seqLen: count(LIMITS.seqLen, 'tokens per sequence').default(32),
     lr: z.number().positive().default(0.003),
     optimizer: z.enum(['adam', 'sgd']).default('adam'),
     clipNorm: z.number().positive().optional(),
-    pretrainSteps: z.number().int().nonnegative().default(60),
+    pretrainSteps: boundedCount(LIMITS.localSteps, 'pretraining steps', 0).default(60),
     pretrainLr: z.number().positive().default(0.003),
-    evalEvery: count().default(1),
-    evalBatches: count().default(4),
+    evalEvery: count(LIMITS.rounds, 'rounds').default(1),
+    evalBatches: count(LIMITS.localSteps, 'batches').default(4),
     targetTestLoss: z.number().positive().optional(),
     /** Pool worker threads (0 = in-process); default min(2, cores). */
-    workers: z.number().int().nonnegative().optional(),
+    workers: boundedCount(64, 'worker threads', 0).optional(),
     backend: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto'),
   })
   .strict()

@@ -14,7 +14,8 @@
  * stop reason `trace-end` (src/simulation/stop.ts), it is not an error.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { InputFileError, readBoundedText } from '../scenario/input-file.js';
+import { LIMITS } from '../scenario/limits.js';
 import { basename, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { DataError } from './data/errors.js';
@@ -93,8 +94,9 @@ export function parseLossTrace(text: string, file: string): LossTrace {
 export function readLossTrace(file: string, baseDir: string): LossTrace {
   let text: string;
   try {
-    text = readFileSync(resolve(baseDir, file), 'utf8');
+    text = readBoundedText(resolve(baseDir, file), LIMITS.traceFileBytes, 'loss trace').text;
   } catch (e) {
+    if (e instanceof InputFileError) throw new TraceFileError(file, undefined, undefined, e.reason);
     throw new TraceFileError(file, undefined, undefined, `cannot read the loss trace (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return parseLossTrace(text, file);

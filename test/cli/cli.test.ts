@@ -51,7 +51,7 @@ describe('airtune CLI', () => {
   it('a missing file exits 2', async () => {
     const io = capture();
     expect(await main(['node', 'airtune', 'validate', join(dir, 'nope.yaml')])).toBe(2);
-    expect(io.err()).toMatch(/cannot read the file \(ENOENT\)/);
+    expect(io.err()).toMatch(/cannot read the scenario file \(ENOENT\)/);
   });
 
   it('run writes the CSVs and meta.json atomically to --out, with --seed and --methods', async () => {

@@ -33,7 +33,11 @@ describe('device compute time', () => {
     expect(box!.memoryBandwidthBps).toBeUndefined();
     const file = devicesFromCsv('id,compute,utilisation,memoryBandwidth\na,4 TFLOP/s,0.25,100 GB/s\n', 'd.csv', clientsSchema.parse({ file: 'd.csv' }), 1);
     expect(file[0]).toMatchObject({ flopsPerS: 4e12, utilisation: 0.25, memoryBandwidthBps: 100e9 });
-    expect(() => buildPopulation(clientsSchema.parse({ count: 1, utilisation: 1.5 }), 1)).toThrow(/utilisation = 1.5.*\(0, 1\]/);
+    // Above 1 is refused with the allowed range: as a constant (schema) and as a device-file cell.
+    expect(() => clientsSchema.parse({ count: 1, utilisation: 1.5 })).toThrow(/value 1\.5 is not allowed for utilisation: it must be in \(0, 1\]/);
+    expect(() => devicesFromCsv('id,compute,utilisation\na,4 TFLOP/s,1.5\n', 'd.csv', clientsSchema.parse({ file: 'd.csv' }), 1)).toThrow(
+      /d\.csv, row 2, column "utilisation": utilisation = 1\.5 is not allowed: it must be in \(0, 1\]/,
+    );
   });
 
   it('training traffic: weights read forward and backward, trained state read and written, activations twice', () => {

@@ -102,7 +102,7 @@ describe('population from the configuration', () => {
     expect(() => clientsSchema.parse({})).toThrow(/count/);
     expect(() => clientsSchema.parse({ count: 5, memory: '8 GHz' })).toThrow(/bytes/);
     expect(() => build({ count: 3, clock: '2 GHz' })).toThrow(/cyclesPerFlop, clock and kappa/);
-    expect(() => build({ count: 50, compute: 'normal(1 TFLOP/s, 5 TFLOP/s)' })).toThrow(/compute = -/);
+    expect(() => build({ count: 50, compute: 'normal(1 TFLOP/s, 5 TFLOP/s)' })).toThrow(/clients\.compute: client \d+ \(device-\d+\) drew -[\d.e]+ FLOP\/s.*compute: it must be > 0 FLOP\/s/);
     const cmos = build({ count: 2, cyclesPerFlop: 0.5, clock: '2 GHz', kappa: 1e-28 });
     expect(cmos[0]).toMatchObject({ cyclesPerFlop: 0.5, clockHz: 2e9, kappa: 1e-28 });
   });
@@ -152,7 +152,7 @@ describe('device file (CSV)', () => {
     expect(() => devicesFromCsv('id,dropout\na,1.5\n', 'd.csv', base, 1)).toThrow(/row 2, column "dropout"/);
     expect(() => devicesFromCsv('id,x\na,3\n', 'd.csv', base, 1)).toThrow(/column "y": give both x and y/);
     expect(() => devicesFromCsv('id\na\na\n', 'd.csv', base, 1)).toThrow(/row 3, column "id": duplicate/);
-    expect(() => devicesFromCsv('id,compute\na,0\n', 'd.csv', base, 1)).toThrow(/d\.csv, row 2: .*compute = 0/);
+    expect(() => devicesFromCsv('id,compute\na,0\n', 'd.csv', base, 1)).toThrow(/d\.csv, row 2, column "compute": compute = 0 FLOP\/s is not allowed: it must be > 0/);
   });
 
   it('reads the file relative to baseDir and checks count', () => {

@@ -90,7 +90,7 @@ describe('FedScale trace files', () => {
     expect(() => readCapacity('bad-cols.csv', dir, 1)).toThrow(/missing column "communication"/);
     writeFileSync(join(dir, 'bad-behave.json'), JSON.stringify({ '1': { active: [0, 5], inactive: [3], finish_time: 10 } }));
     expect(() => readBehaviour('bad-behave.json', dir, 1)).toThrow(/client "1": active has 2 times and inactive 1/);
-    expect(() => readBehaviour('missing.json', dir, 1)).toThrow(/missing\.json: cannot read the file \(ENOENT\)/);
+    expect(() => readBehaviour('missing.json', dir, 1)).toThrow(/missing\.json: cannot read the trace file \(ENOENT\)/);
   });
 });
 
@@ -129,10 +129,11 @@ describe('a scenario with FedScale traces', () => {
   });
 
   it('needs flopsPerSample with an explicit workload, and communication: ignore on a wireless cell', () => {
-    const explicit = scenario('explicit.yaml', BASE.replace(/model: .*\n/, 'model: { workload: { flops: 1 TFLOP, upload: 1 MB, download: 1 MB } }\n'));
-    expect(problem(() => loadClients(explicit))).toEqual({ path: 'clients.fedscale.flopsPerSample', message: expect.stringMatching(/capacity\.json: the timing model is an explicit workload/) });
+    // Found by validation (loadScenario), as every problem of what the scenario makes is.
+    const explicit = () => scenario('explicit.yaml', BASE.replace(/model: .*\n/, 'model: { workload: { flops: 1 TFLOP, upload: 1 MB, download: 1 MB } }\n'));
+    expect(problem(explicit)).toEqual({ path: 'clients.fedscale.flopsPerSample', message: expect.stringMatching(/capacity\.json: the timing model is an explicit workload/) });
     const wireless = BASE.replace(/network: .*\n/, 'network: { type: wireless, cellRadius: 300 m }\n');
-    expect(problem(() => loadClients(scenario('wireless.yaml', wireless)))).toEqual({ path: 'clients.fedscale.communication', message: expect.stringMatching(/link budget.*communication: ignore/) });
+    expect(problem(() => scenario('wireless.yaml', wireless))).toEqual({ path: 'clients.fedscale.communication', message: expect.stringMatching(/link budget.*communication: ignore/) });
     const ignored = loadClients(scenario('ignored.yaml', wireless.replace('availability: behave.json }', 'availability: behave.json, communication: ignore }')));
     expect(ignored[0]!.uplinkBps).toBeUndefined();
     expect(ignored[0]!.utilisation).toBe(1);
@@ -140,8 +141,8 @@ describe('a scenario with FedScale traces', () => {
 
   it('reports a bad trace as a scenario error at the field naming it', () => {
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ '1': { computation: 0, communication: 10 } }));
-    const bad = scenario('bad.yaml', BASE.replace('capacity: capacity.json', 'capacity: bad.json'));
-    expect(problem(() => loadClients(bad))).toEqual({ path: 'clients.fedscale.capacity', message: expect.stringMatching(/^bad\.json, client "1": /) });
+    const bad = () => scenario('bad.yaml', BASE.replace('capacity: capacity.json', 'capacity: bad.json'));
+    expect(problem(bad)).toEqual({ path: 'clients.fedscale.capacity', message: expect.stringMatching(/^bad\.json, client "1": /) });
     expect(() => scenario('both.yaml', BASE.replace('  memory: 64 GB\n', '  memory: 64 GB\n  file: devices.csv\n'))).toThrow(/file and fedscale are alternatives/);
   });
 
@@ -174,7 +175,7 @@ methods: [fedavg]
     const run = await runScenario(scenario('rates.yaml', text));
     // 1 MB = 8e6 bit: 4 s at 2 Mb/s, 8 s at the network's 1 Mb/s, 2 s at 4 Mb/s.
     expect(run.clients.map((c) => [c.t_upload_s, c.t_download_s])).toEqual([[4, 8], [8, 2]]);
-    const wireless = scenario('rates-wireless.yaml', text.replace(/network: .*\n/, 'network: { type: wireless, cellRadius: 300 m }\n'));
-    expect(problem(() => loadClients(wireless))).toEqual({ path: 'clients.file', message: expect.stringMatching(/rates\.csv, row 1, column "uplinkRate": a wireless network takes each client's rate from its link budget/) });
+    const wireless = () => scenario('rates-wireless.yaml', text.replace(/network: .*\n/, 'network: { type: wireless, cellRadius: 300 m }\n'));
+    expect(problem(wireless)).toEqual({ path: 'clients.file', message: expect.stringMatching(/rates\.csv, row 1, column "uplinkRate": a wireless network takes each client's rate from its link budget/) });
   });
 });

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { stringify } from 'yaml';
 import { radioWarnings, wirelessNetworkSchema, type WirelessNetworkInput } from '../../src/radio/index.js';
-import { loadScenario } from '../../src/scenario/load.js';
 import { loadClients } from '../../src/simulation/scenario.js';
 import { main } from '../../src/cli/main.js';
 import { capture } from '../helpers/io.js';
+import { loadShipped } from '../helpers/shipped.js';
 
 const cell = (cfg: Partial<WirelessNetworkInput> = {}) =>
   wirelessNetworkSchema.parse({ type: 'wireless', shadowing: { sigma: 0 }, linkModel: { kind: 'nr-mcs' }, ...cfg });
@@ -72,7 +72,7 @@ describe('radio validity warnings', () => {
 describe('shipped scenarios', () => {
   const dir = join(import.meta.dirname, '../../scenarios');
   it.each(readdirSync(dir).filter((f) => f.endsWith('.yaml')))('scenarios/%s: validate prints no warning', (file) => {
-    const loaded = loadScenario(join(dir, file));
+    const loaded = loadShipped(join(dir, file));
     const s = loaded.scenario;
     if (s.network.type !== 'wireless') return;
     expect(radioWarnings(s.network, loadClients(loaded), s.seed)).toEqual([]);

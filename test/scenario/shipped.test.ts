@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadScenario, parseScenarioText, validateScenario } from '../../src/scenario/load.js';
+import { parseScenarioText, validateScenario } from '../../src/scenario/load.js';
+import { loadShipped } from '../helpers/shipped.js';
 import { loadClients } from '../../src/simulation/scenario.js';
 
 const dir = join(import.meta.dirname, '../../scenarios');
 
 describe('shipped scenarios and documented examples', () => {
   it.each(readdirSync(dir).filter((f) => f.endsWith('.yaml')))('scenarios/%s validates and builds its clients', (file) => {
-    const loaded = loadScenario(join(dir, file));
+    const path = join(dir, file);
+    const loaded = loadShipped(path);
     expect(loaded.scenario.name).toBe(file.replace(/\.yaml$/, ''));
     expect(loadClients(loaded).length).toBeGreaterThan(0);
   });

@@ -173,10 +173,14 @@ describe('a queued run on the worker', () => {
   it('reports device-file errors under the name the scenario gave, not the worker\'s copy', async () => {
     const dir = join(root, 'bad-devices');
     mkdirSync(dir);
-    writeFileSync(join(dir, 'bad.csv'), 'id,compute\nd1,fast\n');
+    // Valid when the sweep is planned (which reads and checks the device file), broken by the time
+    // the job is built: the worker meets the bad file.
+    writeFileSync(join(dir, 'bad.csv'), 'id,compute\nd1,2 TFLOP/s\n');
     writeFileSync(join(dir, 's.yaml'), SCENARIO.replace('../devices/lab.csv', 'bad.csv'));
+    const task = taskOf(join(dir, 's.yaml'), join(dir, 'out'));
+    writeFileSync(join(dir, 'bad.csv'), 'id,compute\nd1,fast\n');
     const { work, data } = workFolder();
-    const prepared = await prepareRun(await buildJob(taskOf(join(dir, 's.yaml'), join(dir, 'out'))), work, data);
+    const prepared = await prepareRun(await buildJob(task), work, data);
     const err = await executeRun(prepared.task).then(() => null, (e: Error) => e);
     expect(err?.name).toBe('ScenarioError');
     const shown = renamePaths(err!.message, prepared.renames);

@@ -36,6 +36,8 @@ mkdirSync(scenarios);
 writeFileSync(join(scenarios, 'devA.csv'), 'id,kind,compute,memory,distance\na1,phone,2 TFLOP/s,8 GB,100 m\na2,laptop,8 TFLOP/s,16 GB,200 m\n');
 writeFileSync(join(scenarios, 'devB.csv'), 'id,kind,compute,memory,distance\nb1,phone,1 TFLOP/s,8 GB,50 m\nb2,phone,3 TFLOP/s,8 GB,80 m\nb3,laptop,6 TFLOP/s,16 GB,300 m\n');
 writeFileSync(join(scenarios, 'bad.csv'), 'id,kind,compute\nz1,phone,fast\n');
+// Valid, but at 1 FLOP/s a round's 1 TFLOP passes the simulated-time horizon (src/scenario/limits.ts) while running.
+writeFileSync(join(scenarios, 'slow.csv'), 'id,kind,compute\nz1,phone,1 FLOP/s\n');
 const file = join(scenarios, 'queued.yaml');
 writeFileSync(
   file,
@@ -231,13 +233,20 @@ describe('airtune sweep --queue', () => {
         expect.stringMatching(/done in/),
       ]);
 
-      // A device file the schema cannot check before the run: bad input at the worker.
+      // A bad device file is found when the sweep is planned: nothing is queued.
+      const early = capture();
+      const refused = await main(['node', 'airtune', 'sweep', file, '--set', 'clients.file=devA.csv,bad.csv', '--queue', redis.url, '--out', join(dir, 'bad-plan'), '--quiet']);
+      vi.restoreAllMocks();
+      expect(refused).toBe(2);
+      expect(early.err()).toMatch(/1 of 2 sweep points invalid, nothing was run:[\s\S]*clients\.file: bad\.csv, row 2, column "compute"/);
+
+      // Bad input only the run can find (a limit reached while simulating): bad input at the worker.
       const io = capture();
-      const code = await main(['node', 'airtune', 'sweep', file, '--set', 'clients.file=devA.csv,bad.csv', '--queue', redis.url, '--out', join(dir, 'bad'), '--quiet']);
+      const code = await main(['node', 'airtune', 'sweep', file, '--set', 'clients.file=devA.csv,slow.csv', '--queue', redis.url, '--out', join(dir, 'bad'), '--quiet']);
       vi.restoreAllMocks();
       expect(code).toBe(2);
       expect(io.err()).toMatch(/run run-002-[0-9a-f]{6} failed: .*queued\.yaml: 1 problem/);
-      expect(io.err()).toMatch(/clients\.file: bad\.csv, row 2, column "compute"/);
+      expect(io.err()).toMatch(/client 0 \(z1\) would finish its local work at t = [\d.e+]+ s, past the simulated-time horizon/);
       expect(io.err()).not.toMatch(/inputs\/|airtune-worker-/); // the user's names, not the worker's copies
       const badRun = io.err().match(/run (run-002-[0-9a-f]{6}) failed/)![1]!;
       expect(w.starts.get(badRun)).toBe(1); // not retried

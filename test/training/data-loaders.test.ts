@@ -77,7 +77,7 @@ describe('GSM8K loader', () => {
     expect(() => parseGsm8kJsonl(line2('{"question": "q", "answer": "no final"}'), f)).toThrow(/bad\.jsonl:2: .*####/);
     expect(() => parseGsm8kJsonl(line2('[1, 2]'), f)).toThrow(/bad\.jsonl:2: expected a JSON object/);
     expect(() => parseGsm8kJsonl('{}', f)).toThrow(DataError);
-    expect(() => loadGsm8kFile(join(dir, 'nope.jsonl'))).toThrow(/nope\.jsonl: cannot read GSM8K file \(ENOENT\)/);
+    expect(() => loadGsm8kFile(join(dir, 'nope.jsonl'))).toThrow(/nope\.jsonl: cannot read the GSM8K file \(ENOENT\)/);
   });
 
   const real = resolve(process.cwd(), '../shared/data/gsm8k');
@@ -144,6 +144,6 @@ describe('Yahoo Answers CSV loader', () => {
       'y.csv: row 2 (line 2): expected 4 columns (class, title, content, answer), found 3',
     );
     expect(() => parseYahooCsv('"1","a","b","c"\n"2","t"x,"c","a"\n', 'y.csv')).toThrow(/^y\.csv:2: malformed CSV/);
-    expect(() => loadYahooFile(join(dir, 'missing.csv'))).toThrow(/missing\.csv: cannot read Yahoo Answers file \(ENOENT\)/);
+    expect(() => loadYahooFile(join(dir, 'missing.csv'))).toThrow(/missing\.csv: cannot read the Yahoo Answers file \(ENOENT\)/);
   });
 });

@@ -10,11 +10,13 @@
  *     testFraction: 0.1            # held-out share when the source has no test file
  *     partition: { kind: dirichlet, alpha: 0.5 }   # or { kind: iid }
  */
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { RandomStream } from '../../random/index.js';
-import { fraction } from '../../scenario/fields.js';
+import { boundedCount, fraction } from '../../scenario/fields.js';
+import { InputFileError, openRegularFile } from '../../scenario/input-file.js';
+import { LIMITS } from '../../scenario/limits.js';
 import { buildCorpus, formatGsm8k, formatYahoo, type TokenCorpus } from './corpus.js';
 import { DataError } from './errors.js';
 import { GSM8K_LIKE_TYPES, generateGsm8kLike } from './generate-gsm8k.js';
@@ -50,11 +52,11 @@ export const dataSchema = z
     /** Real data only: a folder (gsm8k: train.jsonl[/test.jsonl], yahoo: train.csv[/test.csv]) or a file. Default for gsm8k: ../shared/data/gsm8k from the working directory. */
     path: z.string().min(1).optional(),
     /** Generated: number of records. Real: maximum training records read. */
-    records: z.number().int().positive().default(2000),
+    records: boundedCount(LIMITS.dataRecords, 'records (the tokenised corpora are held in memory)').default(2000),
     /** Share of the records held out for test loss when the source has no test file. */
     testFraction: fraction(0, 0.9).default(0.1),
     /** Maximum test-file records read (default: `records`). */
-    testRecords: z.number().int().positive().optional(),
+    testRecords: boundedCount(LIMITS.dataRecords, 'test records').optional(),
     /** Every client gets at least this many training records. */
     minClientRecords: z.number().int().positive().default(2),
     partition: partitionSchema.default({ kind: 'iid' }),
@@ -96,9 +98,10 @@ interface Loaded {
   testFrom: string;
 }
 
-function fileKind(p: string): 'dir' | 'file' | undefined {
+function fileKind(p: string): 'dir' | 'file' | 'other' | undefined {
   if (!existsSync(p)) return undefined;
-  return statSync(p).isDirectory() ? 'dir' : 'file';
+  const st = statSync(p);
+  return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
 }
 
 /** Resolve the train/test files of a real source; clear errors when missing. Also used by sweep queue jobs (src/sweep/queue-job.ts) to ship or look up the same files. */
@@ -116,6 +119,7 @@ export function realFiles(cfg: DataConfig, baseDir: string, ext: string): { trai
   if (kind === undefined) {
     throw new DataError(`${field}: ${tried} does not exist; set data.path to the ${cfg.source} data, or use source: ${generated} to run offline`);
   }
+  if (kind === 'other') throw new DataError(`${field}: ${tried} is not a regular file or a folder (a device such as /dev/zero, a pipe or a socket); point data.path at the ${cfg.source} data`);
   if (kind === 'file') return { train: tried };
   const train = join(tried, `train${ext}`);
   if (fileKind(train) !== 'file') {
@@ -123,6 +127,26 @@ export function realFiles(cfg: DataConfig, baseDir: string, ext: string): { trai
   }
   const test = join(tried, `test${ext}`);
   return fileKind(test) === 'file' ? { train, test } : { train };
+}
+
+/**
+ * Check, without reading them, that the data files a real source needs exist and can be opened
+ * (`airtune validate` calls this; a run reads them with the size caps of src/scenario/limits.ts).
+ * Throws DataError naming the field and the file.
+ */
+export function checkDataFiles(config: z.input<typeof dataSchema>, baseDir: string): void {
+  const cfg = dataSchema.parse(config);
+  if (cfg.source !== 'gsm8k' && cfg.source !== 'yahoo') return;
+  const files = realFiles(cfg, baseDir, cfg.source === 'gsm8k' ? '.jsonl' : '.csv');
+  for (const f of [files.train, files.test]) {
+    if (f === undefined) continue;
+    try {
+      closeSync(openRegularFile(f, `${cfg.source} data file`));
+    } catch (e) {
+      if (!(e instanceof InputFileError)) throw e;
+      throw new DataError(`data.path: ${e.message}`);
+    }
+  }
 }
 
 function withSplit(
@@ -197,7 +221,7 @@ export function loadFederatedData(config: z.input<typeof dataSchema>, opts: Load
   const how = cfg.partition.kind === 'iid' ? 'IID' : `Dirichlet(alpha=${cfg.partition.alpha}) label skew by ${data.labelKind}`;
   const description =
     `${cfg.source}: ${data.train.length} train / ${data.test.length} test records (test: ${data.testFrom}), ` +
-    `${how} over ${opts.clients} clients (records per client ${Math.min(...sizes)}..${Math.max(...sizes)})`;
+    `${how} over ${opts.clients} clients (records per client ${sizes.reduce((a, b) => Math.min(a, b), Infinity)}..${sizes.reduce((a, b) => Math.max(a, b), 0)})`;
   return {
     train,
     test: buildCorpus(data.test),

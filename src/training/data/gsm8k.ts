@@ -3,7 +3,8 @@
  * Format: JSON Lines, one `{"question": string, "answer": string}` object per line; the answer
  * is a worked solution whose last line is `#### <final number>`.
  */
-import { readFileSync } from 'node:fs';
+import { InputFileError, readBoundedText } from '../../scenario/input-file.js';
+import { LIMITS } from '../../scenario/limits.js';
 import { resolve } from 'node:path';
 import { DataError } from './errors.js';
 
@@ -85,9 +86,10 @@ export function parseGsm8kJsonl(text: string, file: string, opts: LoadOptions = 
 export function loadGsm8kFile(path: string, opts: LoadOptions = {}): Gsm8kRecord[] {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBoundedText(path, LIMITS.dataFileBytes, 'GSM8K file').text;
   } catch (e) {
-    throw new DataError(`${path}: cannot read GSM8K file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    if (!(e instanceof InputFileError)) throw e;
+    throw new DataError(e.message);
   }
   return parseGsm8kJsonl(text, path, opts);
 }

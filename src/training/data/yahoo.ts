@@ -8,7 +8,9 @@
  * Parsing uses csv-parse. Files are read synchronously in chunks cut at record boundaries, so
  * `maxRecords` reads only a prefix of a large file (the full train.csv is ~ 770 MB).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { InputFileError, openRegularFile } from '../../scenario/input-file.js';
+import { LIMITS } from '../../scenario/limits.js';
 import { parse, type CsvError } from 'csv-parse/sync';
 import { DataError } from './errors.js';
 import type { LoadOptions } from './gsm8k.js';
@@ -132,9 +134,10 @@ const CHUNK_BYTES = 1 << 22;
 export function loadYahooFile(path: string, opts: YahooLoadOptions = {}): YahooRecord[] {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openRegularFile(path, 'Yahoo Answers file');
   } catch (e) {
-    throw new DataError(`${path}: cannot read Yahoo Answers file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    if (!(e instanceof InputFileError)) throw e;
+    throw new DataError(e.message);
   }
   const p = new YahooParser(path, opts.maxRecords ?? Infinity, opts.unescapeNewlines ?? true);
   const decoder = new TextDecoder('utf-8');
@@ -153,6 +156,12 @@ export function loadYahooFile(path: string, opts: YahooLoadOptions = {}): YahooR
       if (cut > 0) {
         p.feed(pending.slice(0, cut));
         pending = pending.slice(cut);
+      }
+      // Memory stays bounded whatever the file holds (one line without end, an unclosed quote).
+      if (pending.length > LIMITS.dataRecordBytes) {
+        throw new DataError(
+          `${path}: a record longer than ${LIMITS.dataRecordBytes} characters after row ${p.records.length} (a line without end or an unclosed quote?); limit in src/scenario/limits.ts`,
+        );
       }
     }
   } finally {
