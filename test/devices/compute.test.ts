@@ -62,7 +62,8 @@ describe('device compute time', () => {
     const fast = await runScenario(load(base));
     const slow = await runScenario(load({ ...base, clients: { ...base.clients, memoryBandwidth: '10 GB/s' } }));
     const loaded = load(base);
-    const m = loaded.scenario.model as { arch: never; work: never };
+    const m = loaded.scenario.model;
+    if (m.kind !== 'llm') throw new Error('expected an LLM timing model');
     const l = fedkseed.load({ arch: m.arch, work: m.work, round: 0, client: 0, clients: 1 }, fedkseedParams.parse({ seeds: 64, replay: 'full' }));
     expect(fast.clients[0]!.t_compute_s).toBeCloseTo(l.flops / 10e12, 9);
     expect(slow.clients[0]!.t_compute_s).toBeCloseTo(l.memoryTrafficBytes! / 10e9, 9);

@@ -170,6 +170,7 @@ describe('availability, dropout, memory', () => {
     id: 'd0',
     kind: 'phone',
     flopsPerS: 1e12,
+    utilisation: 1,
     memoryBytes: 8e9,
     txPowerW: 0.2,
     distanceM: 100,

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Architecture } from '../../src/costs/architecture.js';
 import { getPreset } from '../../src/costs/presets.js';
-import { blockllm, blockllmBudget, blockllmEligibleProxy, blockllmEligibleTensors, blockllmParams } from '../../src/methods/blockllm.js';
+import { blockllm, blockllmTraining, blockllmBudget, blockllmEligibleProxy, blockllmEligibleTensors, blockllmParams } from '../../src/methods/blockllm.js';
 import { RandomStream } from '../../src/random/index.js';
 import { initBackend } from '../../src/training/backend.js';
 import { buildCorpus, formatGsm8k, generateGsm8kLike } from '../../src/training/data/index.js';
 import type { LocalTraining } from '../../src/training/federated/types.js';
 import { defaultProxy, initWeights, paramNames, paramShapes, sizeOf } from '../../src/training/model/index.js';
-import { initialSelection, initialVisits, reselect, selectionScore, selectTensors, shouldReselect } from '../../src/training/rules/block-selection.js';
+import { initialSelection, initialVisits, reselect, selectionScore, shouldReselect } from '../../src/training/rules/block-selection.js';
 import { corpusContext, globalLoss, heldOutLossDrop, runInProcess } from '../../src/training/rules/harness.js';
 import { ctx as costCtx, expectDisjoint } from './helpers.js';
 
@@ -15,7 +15,7 @@ const arch: Architecture = { ...defaultProxy(), name: 'bl-small', layers: 2, hid
 const local: LocalTraining = { steps: 4, batchSize: 4, seqLen: 16, lr: 1e-2, optimizer: 'adam' };
 const texts = generateGsm8kLike(60, 7).map(formatGsm8k);
 const corpus = buildCorpus(texts);
-const rule = blockllm.training!;
+const rule: typeof blockllmTraining = blockllm.training!;
 const sizes = (a: Architecture) => Object.fromEntries(Object.entries(paramShapes(a)).map(([n, s]) => [n, sizeOf(s)]));
 
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Architecture } from '../../src/costs/architecture.js';
 import { PROXY } from '../../src/costs/presets.js';
 import type { LocalWork } from '../../src/costs/schema.js';
-import { fedkseed, fedkseedClientModel, fedkseedLocal, fedkseedParams, fedkseedReplayedSeeds } from '../../src/methods/fedkseed.js';
+import { fedkseed, fedkseedTraining, fedkseedClientModel, fedkseedLocal, fedkseedParams, fedkseedReplayedSeeds } from '../../src/methods/fedkseed.js';
 import { paramCount } from '../../src/costs/params.js';
 import { ctx as costCtx } from './helpers.js';
 import { RandomStream } from '../../src/random/index.js';
@@ -19,7 +19,7 @@ const arch: Architecture = { ...defaultProxy(), name: 'ks-small', layers: 1, hid
 const local: LocalTraining = { steps: 50, batchSize: 4, seqLen: 16, lr: 1e-2, optimizer: 'adam' };
 const texts = generateGsm8kLike(60, 7).map(formatGsm8k);
 const corpus = buildCorpus(texts);
-const rule = fedkseed.training!;
+const rule: typeof fedkseedTraining = fedkseed.training!;
 
 beforeAll(async () => {
   await initBackend('wasm');

@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Architecture } from '../../src/costs/architecture.js';
+import type { LocalWork } from '../../src/costs/schema.js';
 import { getPreset } from '../../src/costs/presets.js';
 import { loraTargets } from '../../src/methods/common.js';
 import { fedlora, fedloraParams } from '../../src/methods/fedlora.js';
-import { loraA2, loraA2ExpectedSelection, loraA2Params, loraA2Targets, type LoraA2Update } from '../../src/methods/lora-a2.js';
+import { loraA2, loraA2Training, loraA2ExpectedSelection, loraA2Params, loraA2Targets, type LoraA2Update } from '../../src/methods/lora-a2.js';
 import { initBackend } from '../../src/training/backend.js';
 import { buildCorpus, formatGsm8k, generateGsm8kLike } from '../../src/training/data/index.js';
 import type { ClientUpdate, LocalTraining } from '../../src/training/federated/types.js';
@@ -18,7 +19,7 @@ const local: LocalTraining = { steps: 5, batchSize: 4, seqLen: 16, lr: 1e-2, opt
 const texts = generateGsm8kLike(60, 7).map(formatGsm8k);
 const corpus = buildCorpus(texts);
 const FP32: LocalWork = { weights: 'fp32', seqLen: 16, batchSize: 4, localSteps: 4, optimizer: 'adam', activationCheckpointing: false };
-const rule = loraA2.training!;
+const rule: typeof loraA2Training = loraA2.training!;
 
 beforeAll(async () => {
   await initBackend('wasm');

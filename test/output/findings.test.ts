@@ -43,7 +43,7 @@ function round(r: Partial<RoundRecord> & { round: number }): RoundRecord {
 }
 
 describe('summary.csv convergence columns', () => {
-  const model = { A: 50, epsilon: 1, beta: 0.8 };
+  const model = { A: 50, epsilon: 1, beta: 0.8, source: 'assumed' };
   const rounds = [
     round({ round: 0, round_latency_s: 0, rho_mean: null }), // round 0 (evaluation only) is not a round
     round({ round: 1, round_latency_s: 10, rho_mean: 0.2 }),
@@ -69,7 +69,7 @@ describe('summary.csv convergence columns', () => {
     expect(summarise('f', 'fedavg', 't', 'l', rounds, [], null)).toMatchObject({ rounds_to_converge: null, time_to_converge_s: null });
     expect(summarise('j', 'jcpba', 't', 'l', [rounds[0]!, rounds[3]!], [], null, model)).toMatchObject({ rounds_to_converge: null, time_to_converge_s: null });
     // beta rhobar = 0.8 x 0.3 = 0.24 >= epsilon 0.24: undefined, not a negative or infinite count.
-    expect(summarise('j', 'jcpba', 't', 'l', rounds, [], null, { A: 50, epsilon: 0.24, beta: 0.8 })).toMatchObject({ rounds_to_converge: null, time_to_converge_s: null });
+    expect(summarise('j', 'jcpba', 't', 'l', rounds, [], null, { A: 50, epsilon: 0.24, beta: 0.8, source: 'assumed' })).toMatchObject({ rounds_to_converge: null, time_to_converge_s: null });
   });
 
   it('in a run: JCPBA rows carry the columns computed from its own rounds.csv, other methods leave them empty', async () => {

@@ -32,6 +32,7 @@ describe('scenario validation', () => {
     const s = validateScenario(raw, 'ok.yaml');
     expect(s.clients.compute).toEqual({ kind: 'const', value: 1e12 });
     expect(s.clients.memory).toEqual({ kind: 'const', value: 8e9 });
+    if (s.network.type !== 'fixed' || s.model.kind !== 'explicit') throw new Error('expected a fixed network and an explicit workload');
     expect(s.network.uplinkRate).toEqual({ kind: 'const', value: 1e7 });
     expect(s.model.workload.upload).toBe(1e7);
     expect(s.round.mode).toBe('sync');

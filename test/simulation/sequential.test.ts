@@ -47,7 +47,9 @@ describe('sequential schedule (FedCyBGD)', () => {
     const loaded = load(s);
     const run = await runScenario(loaded);
     const arch = getPreset('gpt2-124m');
-    const work = (loaded.scenario.model as { work: never }).work;
+    const model = loaded.scenario.model;
+    if (model.kind !== 'llm') throw new Error('expected an LLM timing model');
+    const work = model.work;
     const params = fedcybgdParams.parse({});
     const history = [[0, 1, 2], [0, 1, 2]];
     for (const round of [1, 2]) {

@@ -166,7 +166,10 @@ describe('airtune sweep --queue', () => {
     const out = join(dir, 'interrupted');
     try {
       const first = spawnAirtune(['sweep', file, ...SETS.flatMap((s) => ['--set', s]), '--queue', redis.url, '--out', out, '--quiet']);
-      const doneRuns = () => (existsSync(join(out, 'runs')) ? readdirSync(join(out, 'runs')).filter((r) => existsSync(join(out, 'runs', r, 'done.json'))) : []);
+      // Run folders only: a submitter killed while swapping a run's outputs in leaves its staging
+      // folder (.run-...airtune-new-..., removed by the next write), which may already hold done.json.
+      const doneRuns = () =>
+        existsSync(join(out, 'runs')) ? readdirSync(join(out, 'runs')).filter((r) => /^run-/.test(r) && existsSync(join(out, 'runs', r, 'done.json'))) : [];
       await vi.waitUntil(() => doneRuns().length >= 3 || first.proc.exitCode !== null, { timeout: 60_000, interval: 50 });
       first.proc.kill('SIGINT'); // Ctrl-C
       expect(await first.exited).not.toBe(0);
