@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { checkQuantityRange, dbmToWatts, KINDS, parseQuantity, QuantityError, type QuantityKind } from './units.js';
 import type { RandomStream } from '../random/index.js';
+import { scenarioErrorMap } from './errors.js';
 
 /**
  * What a field holds as a file writes it, for the JSON Schema of scenario files
@@ -212,7 +213,7 @@ export function delegate<T>(pick: (value: unknown) => z.ZodType<T> | string) {
       ctx.addIssue({ code: 'custom', message: schema, input: value });
       return z.NEVER;
     }
-    const r = schema.safeParse(value, { reportInput: true });
+    const r = schema.safeParse(value, { reportInput: true, error: scenarioErrorMap });
     if (!r.success) {
       for (const issue of r.error.issues) ctx.addIssue({ ...(issue as z.core.$ZodRawIssue) });
       return z.NEVER;

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { LIMITS } from './limits.js';
 import type { z } from 'zod';
 import { scenarioSchema, type Scenario } from './schema.js';
-import { ScenarioError, issueMessage, type FieldProblem } from './errors.js';
+import { ScenarioError, issueProblems, scenarioErrorMap, type FieldProblem } from './errors.js';
 import { parseScenarioText } from './parse.js';
 import { InputFileError, readBoundedText } from './input-file.js';
 import { workChecks } from './work.js';
@@ -54,14 +54,15 @@ export function validateScenario(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ScenarioError(file, [{ path: [], message: `expected a mapping of scenario fields, found ${raw === null ? 'an empty file' : Array.isArray(raw) ? 'a list' : typeof raw}` }]);
   }
-  const result = scenarioSchema.safeParse(raw, { reportInput: true });
+  const result = scenarioSchema.safeParse(raw, { reportInput: true, error: scenarioErrorMap });
   const problems: FieldProblem[] = [];
   let parts: Partial<Scenario>;
   if (result.success) parts = result.data;
   else {
     for (const issue of result.error.issues) {
-      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-      problems.push({ path, message: issueMessage(issue) });
+      // An unknown field is reported at its object's path, on the line of the field itself.
+      const keyLine = issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? lineOf?.([...issue.path.filter((p): p is string | number => typeof p !== 'symbol'), issue.keys[0]!]) : undefined;
+      for (const p of issueProblems(issue)) problems.push(keyLine === undefined ? p : { ...p, line: keyLine });
     }
     parts = validSections(raw as Record<string, unknown>);
   }
