@@ -157,7 +157,7 @@ export function distProblems(field: DeviceValueField, d: Dist): { path: (string 
     case 'const':
       return check(d.value, 'the value');
     case 'list':
-      return d.values.flatMap((v, i) => check(v, `entry ${i} (client ${i}, ${i + d.values.length}, ...)`, [i]));
+      return d.values.flatMap((v, i) => check(v, `entry ${i} (client ${i}, ${i + d.values.length}, ... of those the list is for)`, [i]));
     case 'choice':
       return d.options.flatMap((v, i) => check(v, `choice option ${i + 1}`));
     case 'uniform':

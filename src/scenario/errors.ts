@@ -33,11 +33,12 @@ export function formatPath(path: readonly (string | number | symbol)[]): string 
 
 export function formatProblems(file: string, problems: FieldProblem[]): string {
   const head = `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`;
-  const lines = problems.map((p) => {
-    const where = p.line !== undefined ? `line ${p.line}, ` : '';
-    return `  - ${where}${formatPath(p.path)}: ${p.message}`;
-  });
-  return [head, ...lines].join('\n');
+  return [head, ...problems.map((p) => `  - ${formatProblem(p)}`)].join('\n');
+}
+
+/** `line 7, clients.memory: message` (the line when known). */
+export function formatProblem(p: FieldProblem): string {
+  return `${p.line !== undefined ? `line ${p.line}, ` : ''}${formatPath(p.path)}: ${p.message}`;
 }
 
 export function describeValue(input: unknown): string {

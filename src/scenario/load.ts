@@ -28,6 +28,8 @@ export interface LoadedScenario {
   hash: string;
   /** The raw parsed document (before defaults), for `--set` overrides and sweeps. */
   raw: unknown;
+  /** The line of a field path in the file (YAML or JSON), for warnings (src/scenario/warnings.ts). */
+  lineOf?: (path: (string | number)[]) => number | undefined;
 }
 
 export { parseScenarioText };
@@ -188,5 +190,6 @@ export function loadScenario(path: string): LoadedScenario {
     baseDir,
     hash: createHash('sha256').update(bytes).digest('hex'),
     raw,
+    lineOf,
   };
 }
