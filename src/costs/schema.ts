@@ -13,7 +13,7 @@
  *     commPrecision: fp16         # optional; bytes per value on the wire
  */
 import { z } from 'zod';
-import { boundedCount } from '../scenario/fields.js';
+import { boundedCount, whenValid } from '../scenario/fields.js';
 import { LIMITS } from '../scenario/limits.js';
 import type { Architecture } from './architecture.js';
 import { getPreset, PRESET_IDS, unknownPresetMessage } from './presets.js';
@@ -76,7 +76,7 @@ export const architectureSchema = z
     if (a.positional === 'learned' && a.maxPositions === 0) {
       ctx.addIssue({ code: 'custom', path: ['maxPositions'], message: 'learned positions need maxPositions > 0', input: a.maxPositions });
     }
-  })
+  }, whenValid('hidden', 'heads', 'kvHeads', 'positional', 'maxPositions'))
   .transform((a): Architecture => ({ ...a, kvHeads: a.kvHeads ?? a.heads }));
 
 const precision = z.enum(PRECISIONS as [Precision, ...Precision[]]);
@@ -112,7 +112,7 @@ export const modelSchema = z
     if (arch.positional === 'learned' && m.seqLen > arch.maxPositions) {
       ctx.addIssue({ code: 'custom', path: ['seqLen'], message: `seqLen ${m.seqLen} exceeds the ${arch.maxPositions} learned positions of ${arch.name}`, input: m.seqLen });
     }
-  })
+  }, whenValid('preset', 'architecture', 'seqLen'))
   .transform((m): TimingModel => {
     const work: LocalWork = {
       weights: m.weights,

@@ -17,7 +17,7 @@
  * ```
  */
 import { z } from 'zod';
-import { boundedCount, dist, fraction, positive, type Dist } from '../scenario/fields.js';
+import { boundedCount, dist, fraction, positive, whenValid, type Dist } from '../scenario/fields.js';
 import { checkQuantityRange, formatQuantity, KINDS, parseQuantity, QuantityError, dbmToWatts, type QuantityKind } from '../scenario/units.js';
 import { LIMITS } from '../scenario/limits.js';
 import { DEFAULT_UTILISATION, type Availability } from './device.js';
@@ -276,7 +276,7 @@ export const clientsSchema = z
         ctx.addIssue({ code: 'custom', path: ['groups'], message: `group shares must sum to 1, they sum to ${sum}` });
       }
     }
-  });
+  }, whenValid('file', 'count', 'fedscale', 'groups', 'distance', 'placement'));
 
 export type ClientsConfig = z.output<typeof clientsSchema>;
 export type ClientsConfigInput = z.input<typeof clientsSchema>;

@@ -66,6 +66,21 @@ export function boundedCount(max: number, what: string, min = 1) {
     });
 }
 
+/**
+ * Option of an object's `superRefine` (a check across its fields): run it also when other fields
+ * have problems, as long as none of `fields` (those it reads) has one, so that every problem of a
+ * file is reported at once (zod skips an object's refinements after any problem of its fields).
+ */
+export function whenValid(...fields: string[]): { when: (payload: z.core.ParsePayload) => boolean } {
+  return {
+    when: (payload) =>
+      payload.value !== null &&
+      typeof payload.value === 'object' &&
+      // A problem of the object itself (not a mapping) stops it; an unknown field does not.
+      !payload.issues.some((i) => (i.path === undefined || i.path.length === 0 ? i.code !== 'unrecognized_keys' : fields.includes(String(i.path[0])))),
+  };
+}
+
 /** A probability-like number in [lo, hi]. */
 export function fraction(lo = 0, hi = 1) {
   return z.number().min(lo).max(hi);

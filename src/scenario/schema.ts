@@ -4,7 +4,7 @@
  * compare, the round protocol, and the optional real training.
  */
 import { z } from 'zod';
-import { boundedCount, delegate, dist, positive } from './fields.js';
+import { boundedCount, delegate, dist, positive, whenValid } from './fields.js';
 import { LIMITS } from './limits.js';
 import { parseQuantity } from './units.js';
 import { clientsSchema } from '../devices/config.js';
@@ -148,6 +148,11 @@ export const roundSchema = z
     stalenessExponent: z.number().min(0).default(0.5).describe('mode async: a stale update weighs (1 + s)^(-a) (Xie et al. 2019, FedAsync).'),
   })
   .strict()
+  .superRefine((r, ctx) => {
+    if (r.mode === 'deadline' && r.deadline === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['deadline'], message: 'missing required field (expected a time, e.g. "30 s", for mode deadline)', input: undefined });
+    }
+  }, whenValid('mode', 'deadline'))
   .default({ mode: 'sync', aggregationTime: 0, buffer: 2, stalenessExponent: 0.5 });
 
 export const scenarioSchema = z

@@ -28,7 +28,7 @@
  *     targetTestLoss: 2.2
  */
 import { z } from 'zod';
-import { boundedCount } from '../scenario/fields.js';
+import { boundedCount, whenValid } from '../scenario/fields.js';
 import { LIMITS } from '../scenario/limits.js';
 import type { Architecture } from '../costs/architecture.js';
 import { getPreset, PRESET_IDS, unknownPresetMessage } from '../costs/presets.js';
@@ -103,7 +103,7 @@ export const trainingSchema = z
     if (arch.vocab < 256) {
       ctx.addIssue({ code: 'custom', path: ['model'], message: `the byte tokenizer needs vocab >= 256, ${arch.name} has ${arch.vocab}`, input: t.model });
     }
-  })
+  }, whenValid('model', 'seqLen'))
   .transform((t) => ({ ...t, arch: resolveModel(t.model as string | Architecture) as Architecture }));
 
 export type TrainingConfig = z.output<typeof trainingSchema>;

@@ -146,6 +146,34 @@ describe('every problem at once', () => {
     ]);
   });
 
+  it('checks across fields run beside the problems of other fields (they were skipped)', () => {
+    const text = edit(
+      ['  memory: 16 GB', '  memory: 16 gb\n  groups: [{ kind: phone, share: 0.5 }, { kind: laptop, share: 0.3 }]'],
+      ['  seqLen: 128', '  seqLen: 128\n  architecture: { layers: 2, hidden: 64, heads: 4, ffn: 128, vocab: 300 }\n  weights: bf61'],
+      ['round:\n  mode: sync', 'round:\n  mode: deadline\n  buffer: 0'],
+    );
+    expect(problems(text)).toEqual([
+      'line 6, clients.memory: expected a bytes quantity in B (e.g. "4 GB", or a plain number in B), found "16 gb" (Unit "gb" not found.); did you mean "16 GB"?',
+      'line 7, clients.groups: group shares must sum to 1, they sum to 0.8',
+      'line 17, model.weights: expected one of "fp32", "bf16", "fp16", "int8", "int4", found the string "bf61"; did you mean "bf16"?',
+      'line 14, model.preset: give exactly one of "preset" (gpt2-124m, opt-1.3b, llama-2-7b, llama-3.2-1b, llama-3-8b, roberta-base, proxy) or "architecture"',
+      'line 23, round.buffer: expected a value > 0, found number 0',
+      'line 22, round.deadline: missing required field (expected a time, e.g. "30 s", for mode deadline)',
+    ]);
+  });
+
+  it('a method entry that needs another section is checked beside an invalid entry and an invalid field of that section', () => {
+    const text = edit(
+      ['network:\n  type: wireless\n  bandwidth: 20 MHz\n  cellRadius: 300 m', 'network:\n  type: fixed\n  uplinkRate: 10 Mb/s\n  downlinkRate: 10 Mbps'],
+      ['  - lora-a2', '  - lora-a3\n  - jcpba'],
+    );
+    expect(problems(text)).toEqual([
+      'line 11, network.downlinkRate: expected a bitRate quantity in bit/s (e.g. "10 Mb/s", or a plain number in bit/s), found "10 Mbps" (Unit "Mbps" not found.); did you mean "10 Mb/s"?',
+      'line 17, methods[1]: expected a method id (one of fedavg, fedlora, lora-a2, fedkseed, fedcybgd, blockllm, jcpba), found "lora-a3"; did you mean "lora-a2"?',
+      'line 18, methods[2]: jcpba allocates uplink bandwidth: it needs network.type wireless, found fixed links',
+    ]);
+  });
+
   it('an unknown method param is an error even with a valid one beside it (it was accepted silently)', () => {
     expect(problems(edit(['{ id: fedlora, rank: 8 }', '{ id: fedlora, rank: 8, alhpa: 32 }']))).toEqual([
       'line 16, methods[0]: unknown field "alhpa" for method fedlora; did you mean "alpha"?',
