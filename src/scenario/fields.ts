@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { checkQuantityRange, dbmToWatts, KINDS, parseQuantity, QuantityError, type QuantityKind } from './units.js';
 import type { RandomStream } from '../random/index.js';
 import { scenarioErrorMap } from './errors.js';
+import { closest } from './suggest.js';
 
 /**
  * What a field holds as a file writes it, for the JSON Schema of scenario files
@@ -156,8 +157,10 @@ export function parseDist(input: unknown, kind: QuantityKind): Dist {
       }
       return { kind: 'lognormal', median, sigma };
     }
-    if (/^\s*[a-zA-Z_]+\s*\(/.test(input)) {
-      throw new QuantityError(DIST_HELP, JSON.stringify(input));
+    const call = /^\s*([a-zA-Z_]+)\s*(\(.*)$/s.exec(input);
+    if (call) {
+      const name = closest(call[1]!, ['uniform', 'normal', 'lognormal', 'choice']);
+      throw new QuantityError(DIST_HELP, JSON.stringify(input), name === undefined ? '' : `; did you mean ${JSON.stringify(`${name}${call[2]!.trimEnd()}`)}?`);
     }
   }
   return { kind: 'const', value: parseQuantity(input, kind) };

@@ -110,6 +110,13 @@ describe('did-you-mean in scenario errors', () => {
     ]);
   });
 
+  it('misspelt distribution and availability forms: unifrom -> uniform, alway -> always', () => {
+    expect(problems(edit(['  memory: 16 GB', '  memory: unifrom(8 GB, 16 GB)\n  availability: alway']))).toEqual([
+      'line 6, clients.memory: expected a value, a list (one per client), or uniform(a, b), normal(mu, sigma), lognormal(median, sigma), choice([x, y, ...]), found "unifrom(8 GB, 16 GB)"; did you mean "uniform(8 GB, 16 GB)"?',
+      'line 7, clients.availability: expected always, windows "start..end; start..end" (e.g. "0 s..1 h; 2 h..3 h") or periodic(period, on[, phase]), found "alway"; did you mean "always"?',
+    ]);
+  });
+
   it('no suggestion for a far-off word: the valid values or fields instead', () => {
     expect(problems(edit(['mode: sync', 'mode: banana'], ['{ id: fedlora, rank: 8 }', '{ id: fedlora, xyz: 8 }'], ['20 MHz', '20 parsecs']))).toEqual([
       'line 10, network.bandwidth: expected a frequency quantity in Hz (e.g. "20 MHz", or a plain number in Hz), found "20 parsecs" (Unit "parsecs" not found.)',
