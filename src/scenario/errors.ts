@@ -148,6 +148,8 @@ export function issueProblems(issue: z.core.$ZodIssue): { path: (string | number
   return [{ path, message: issueMessage(issue) }];
 }
 
+const SHOWN_KEYS = 10;
+
 /**
  * `unknown field "r"; did you mean "rank"?` for each of `keys` among the `known` fields (`where`
  * names the object, e.g. " for method fedlora"); without a close one, the list of known fields.
@@ -158,11 +160,11 @@ export function unknownFieldsMessage(keys: readonly string[], known: readonly st
     const hint = didYouMean(keys[0]!, known);
     return `unknown field ${JSON.stringify(keys[0])}${where}${hint === '' ? valid : hint}`;
   }
-  const each = keys.map((k) => {
-    const c = closest(k, known);
-    return c === undefined ? JSON.stringify(k) : `${JSON.stringify(k)} (did you mean ${JSON.stringify(c)}?)`;
-  });
-  return `unknown fields ${each.join(', ')}${where}${keys.some((k) => closest(k, known) === undefined) ? valid : ''}`;
+  // At most SHOWN_KEYS named (a mapping may hold thousands of unknown keys, src/scenario/limits.ts).
+  const shown = keys.slice(0, SHOWN_KEYS).map((k) => ({ k, c: closest(k, known) }));
+  const each = shown.map(({ k, c }) => (c === undefined ? JSON.stringify(k) : `${JSON.stringify(k)} (did you mean ${JSON.stringify(c)}?)`));
+  const more = keys.length > SHOWN_KEYS ? ` and ${keys.length - SHOWN_KEYS} more` : '';
+  return `unknown fields ${each.join(', ')}${more}${where}${more !== '' || shown.some(({ c }) => c === undefined) ? valid : ''}`;
 }
 
 /** The field names of a zod object schema (its shape), or [] for anything else. */

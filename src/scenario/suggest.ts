@@ -52,6 +52,8 @@ export function closest(word: string, candidates: readonly string[]): string | u
   let best: string[] = [];
   let bestD = Infinity;
   for (const c of options) {
+    // The length difference is a lower bound of the distance: a far longer word costs nothing.
+    if (Math.abs(c.length - word.length) > limit) continue;
     const d = editDistance(lower, c.toLowerCase());
     if (d < bestD) [best, bestD] = [[c], d];
     else if (d === bestD) best.push(c);
