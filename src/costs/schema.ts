@@ -84,7 +84,7 @@ const precision = z.enum(PRECISIONS as [Precision, ...Precision[]]);
 /** The `model:` section, parsed to `{ arch, work }`. */
 export const modelSchema = z
   .object({
-    // Checked here, not with the fields below (an object's refinement runs only when all its fields are valid): an unknown preset is reported beside the other problems.
+    // Checked on the field, not only in the refinement below (which does not run while a field it reads has a problem): an unknown preset is reported beside the other problems.
     preset: z
       .string()
       .superRefine((p, ctx) => {

@@ -22,7 +22,7 @@ import { checkQuantityRange, formatQuantity, KINDS, parseQuantity, QuantityError
 import { LIMITS } from '../scenario/limits.js';
 import { DEFAULT_UTILISATION, type Availability } from './device.js';
 import { fedscaleSchema } from './fedscale.js';
-import { didYouMean } from '../scenario/suggest.js';
+import { closest } from '../scenario/suggest.js';
 
 const constant = (value: number): Dist => ({ kind: 'const', value });
 
@@ -50,9 +50,9 @@ export function parseAvailabilityText(text: string): Availability {
   if (!t.includes('..')) {
     // Not windows: a misspelt "always" or "periodic(...)" gets a suggestion.
     const word = /^([A-Za-z_]+)\s*(\(.*)?$/s.exec(t);
-    const hint = word ? didYouMean(word[1]!, word[2] === undefined ? ['always'] : ['periodic']) : '';
-    const fixed = hint && word ? `; did you mean ${JSON.stringify(word[2] === undefined ? 'always' : `periodic${word[2]}`)}?` : '';
-    throw new QuantityError('always, windows "start..end; start..end" (e.g. "0 s..1 h; 2 h..3 h") or periodic(period, on[, phase])', JSON.stringify(text), fixed);
+    const name = word ? closest(word[1]!, [word[2] === undefined ? 'always' : 'periodic']) : undefined;
+    const hint = name === undefined ? '' : `; did you mean ${JSON.stringify(`${name}${word![2] ?? ''}`)}?`;
+    throw new QuantityError('always, windows "start..end; start..end" (e.g. "0 s..1 h; 2 h..3 h") or periodic(period, on[, phase])', JSON.stringify(text), hint);
   }
   const windows = t.split(';').map((w) => {
     const parts = w.split('..');

@@ -109,7 +109,7 @@ function oneOf(values: readonly unknown[], types: readonly string[], input: unkn
 /**
  * A union none of whose branches took the value: when every branch failed at the value itself
  * (a literal or a type that does not match), the list of what each branch takes. Branches that
- * failed deeper are left to unionProblems (which reports the one branch the value's form matched).
+ * failed deeper are left to issueProblems (which reports the one branch the value's form matched).
  */
 function unionMessage(branches: readonly (readonly z.core.$ZodIssue[])[], input: unknown): string {
   const values: unknown[] = [];

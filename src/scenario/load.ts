@@ -97,29 +97,33 @@ function validSections(raw: Record<string, unknown>): Partial<Scenario> {
  * checks across fields still see these), and the network type and model kind as written (with
  * another field of those sections invalid, what they are is still known).
  */
-function writtenParts(raw: Record<string, unknown>): { methods: [number, MethodEntry][]; networkType?: unknown; modelKind?: 'llm' | 'explicit' } {
-  const methods = Array.isArray(raw.methods)
-    ? raw.methods.flatMap((v, i): [number, MethodEntry][] => {
-        const r = methodEntrySchema.safeParse(v);
-        return r.success ? [[i, r.data]] : [];
-      })
-    : [];
-  const network = raw.network as { type?: unknown } | null | undefined;
+function writtenMethods(raw: Record<string, unknown>): [number, MethodEntry][] {
+  if (!Array.isArray(raw.methods)) return [];
+  return raw.methods.flatMap((v, i): [number, MethodEntry][] => {
+    const r = methodEntrySchema.safeParse(v);
+    return r.success ? [[i, r.data]] : [];
+  });
+}
+
+function writtenKinds(raw: Record<string, unknown>): { networkType?: unknown; modelKind?: 'llm' | 'explicit' } {
+  const network = raw.network;
   const model = raw.model;
-  const modelKind = model !== null && typeof model === 'object' && !Array.isArray(model) ? ('workload' in model ? 'explicit' : 'llm') : undefined;
-  return { methods, networkType: typeof network === 'object' && network !== null ? network.type : undefined, modelKind };
+  return {
+    networkType: typeof network === 'object' && network !== null ? (network as { type?: unknown }).type : undefined,
+    modelKind: model !== null && typeof model === 'object' && !Array.isArray(model) ? ('workload' in model ? 'explicit' : 'llm') : undefined,
+  };
 }
 
 /** Checks that span fields (zod checks one field at a time); each runs when the sections it needs are valid. */
 function crossChecks(s: Partial<Scenario>, invalid: ReadonlySet<string> = new Set(), raw: Record<string, unknown> = {}): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  const written = writtenParts(raw);
-  const methods: [number, MethodEntry][] = s.methods ? [...s.methods.entries()] : written.methods;
+  const methods: [number, MethodEntry][] = s.methods ? [...s.methods.entries()] : writtenMethods(raw);
   for (const [k, [i, m]] of methods.entries()) {
     if (methods.findIndex(([, o]) => o.label === m.label) !== k) {
       problems.push({ path: ['methods', i], message: `method "${m.label}" appears twice; give one a distinct "label"` });
     }
   }
+  const written = writtenKinds(raw);
   const networkType = s.network?.type ?? written.networkType;
   const modelKind = s.model?.kind ?? written.modelKind;
   for (const [i, m] of methods) {
