@@ -18,6 +18,7 @@ import { defaultWorkers } from '../sweep/sweep.js';
 import { UsageError } from '../core/errors.js';
 import { Progress, progressMode, runFraction, type Clock, type ProgressStream } from '../progress/progress.js';
 import { stopRulesFor } from '../simulation/stop.js';
+import { printScenarioWarnings } from './validate.js';
 
 export interface RunFlags {
   out?: string;
@@ -47,6 +48,7 @@ export interface RunFlags {
 export async function runCommand(file: string, flags: RunFlags): Promise<void> {
   const base = loadScenario(file);
   const { loaded, overrides } = overrideScenario(base, runOverrideSpecs(flags, base.raw));
+  printScenarioWarnings(loaded);
   if (flags.seed !== undefined) loaded.scenario.seed = flags.seed;
   const s = loaded.scenario;
   let methods;

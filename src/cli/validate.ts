@@ -5,12 +5,15 @@ import { describeStop } from '../output/console.js';
 import { traceRun } from '../training/trace.js';
 
 import { radioWarnings } from '../radio/validity.js';
+import { formatProblem } from '../scenario/errors.js';
+import { scenarioWarnings } from '../scenario/warnings.js';
+import type { LoadedScenario } from '../scenario/load.js';
 import { describeEstimate, longRunWarning, tryEstimateRuntime } from '../simulation/runtime-estimate.js';
 
 /**
  * Check the scenario and the files it points to (device file, loss trace); print a one-line
- * summary. Models used outside their sources' range (src/radio/validity.ts) are warnings on
- * stderr: exit 0.
+ * summary. Fields that contradict one another (src/scenario/warnings.ts) and models used outside
+ * their sources' range (src/radio/validity.ts) are warnings on stderr: exit 0.
  */
 export function validateCommand(file: string): void {
   const loaded = loadScenario(file);
@@ -24,6 +27,7 @@ export function validateCommand(file: string): void {
       throw asInputError(loaded, e);
     }
   }
+  printScenarioWarnings(loaded);
   if (scenario.network.type === 'wireless') {
     for (const w of radioWarnings(scenario.network, clients, scenario.seed)) process.stderr.write(`${file}: warning: ${w}\n`);
   }
@@ -34,4 +38,9 @@ export function validateCommand(file: string): void {
     `${file}: ok (scenario "${scenario.name}", ${clients.length} clients, stop: ${describeStop(scenarioStopRules(scenario))}, methods: ${scenario.methods.map((m) => m.label).join(', ')})\n`,
   );
   if (estimate) process.stdout.write(`${file}: ${describeEstimate(estimate)}\n`);
+}
+
+/** The scenario's warnings (src/scenario/warnings.ts) on stderr: `file: warning: line N, path: message`. */
+export function printScenarioWarnings(loaded: LoadedScenario): void {
+  for (const w of scenarioWarnings(loaded)) process.stderr.write(`${loaded.file}: warning: ${formatProblem(w)}\n`);
 }

@@ -3,6 +3,7 @@
  * `paramCount` reproduces the published parameter counts (test/costs/params.test.ts).
  */
 import type { Architecture } from './architecture.js';
+import { didYouMean } from '../scenario/suggest.js';
 
 /**
  * The tfjs training proxy (src/training builds exactly this layout; parameter order below).
@@ -118,9 +119,14 @@ export const PRESETS = {
 export type PresetId = keyof typeof PRESETS;
 export const PRESET_IDS = Object.keys(PRESETS) as PresetId[];
 
+/** `unknown preset "x"; valid presets: ...` with the closest preset when one is close (`llama2-7b` -> `llama-2-7b`). */
+export function unknownPresetMessage(id: string): string {
+  return `unknown preset ${JSON.stringify(id)}; valid presets: ${PRESET_IDS.join(', ')}${didYouMean(id, PRESET_IDS)}`;
+}
+
 /** The preset `id`; throws an error listing the valid ids. */
 export function getPreset(id: string): Architecture {
   const arch = (PRESETS as Record<string, Architecture>)[id];
-  if (!arch) throw new Error(`unknown model preset "${id}"; valid presets: ${PRESET_IDS.join(', ')}`);
+  if (!arch) throw new Error(`model ${unknownPresetMessage(id)}`);
   return arch;
 }

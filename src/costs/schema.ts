@@ -13,10 +13,10 @@
  *     commPrecision: fp16         # optional; bytes per value on the wire
  */
 import { z } from 'zod';
-import { boundedCount } from '../scenario/fields.js';
+import { boundedCount, whenValid } from '../scenario/fields.js';
 import { LIMITS } from '../scenario/limits.js';
 import type { Architecture } from './architecture.js';
-import { getPreset, PRESET_IDS } from './presets.js';
+import { getPreset, PRESET_IDS, unknownPresetMessage } from './presets.js';
 import { OPTIMIZERS, PRECISIONS, type Optimizer, type Precision } from './precision.js';
 
 /** What a client does per round, independent of the method. */
@@ -76,7 +76,7 @@ export const architectureSchema = z
     if (a.positional === 'learned' && a.maxPositions === 0) {
       ctx.addIssue({ code: 'custom', path: ['maxPositions'], message: 'learned positions need maxPositions > 0', input: a.maxPositions });
     }
-  })
+  }, whenValid('hidden', 'heads', 'kvHeads', 'positional', 'maxPositions'))
   .transform((a): Architecture => ({ ...a, kvHeads: a.kvHeads ?? a.heads }));
 
 const precision = z.enum(PRECISIONS as [Precision, ...Precision[]]);
@@ -84,7 +84,14 @@ const precision = z.enum(PRECISIONS as [Precision, ...Precision[]]);
 /** The `model:` section, parsed to `{ arch, work }`. */
 export const modelSchema = z
   .object({
-    preset: z.string().optional().describe(`An LLM whose costs the clock counts (give preset or architecture): ${PRESET_IDS.join(', ')}.`),
+    // Checked on the field, not only in the refinement below (which does not run while a field it reads has a problem): an unknown preset is reported beside the other problems.
+    preset: z
+      .string()
+      .superRefine((p, ctx) => {
+        if (!PRESET_IDS.includes(p as never)) ctx.addIssue({ code: 'custom', message: unknownPresetMessage(p), input: p });
+      })
+      .optional()
+      .describe(`An LLM whose costs the clock counts (give preset or architecture): ${PRESET_IDS.join(', ')}.`),
     architecture: architectureSchema.optional().describe('A custom architecture instead of a preset.'),
     weights: precision.default('bf16').describe('Storage precision of the weights.'),
     seqLen: count(LIMITS.seqLen, 'tokens per sequence').default(512).describe('Tokens per sample.'),
@@ -100,15 +107,12 @@ export const modelSchema = z
       ctx.addIssue({ code: 'custom', path: ['preset'], message: `give exactly one of "preset" (${PRESET_IDS.join(', ')}) or "architecture"`, input: m });
       return;
     }
-    if (m.preset !== undefined && !PRESET_IDS.includes(m.preset as never)) {
-      ctx.addIssue({ code: 'custom', path: ['preset'], message: `unknown preset "${m.preset}"; valid presets: ${PRESET_IDS.join(', ')}`, input: m.preset });
-      return;
-    }
+    if (m.preset !== undefined && !PRESET_IDS.includes(m.preset as never)) return; // reported on the field
     const arch = m.architecture ?? getPreset(m.preset!);
     if (arch.positional === 'learned' && m.seqLen > arch.maxPositions) {
       ctx.addIssue({ code: 'custom', path: ['seqLen'], message: `seqLen ${m.seqLen} exceeds the ${arch.maxPositions} learned positions of ${arch.name}`, input: m.seqLen });
     }
-  })
+  }, whenValid('preset', 'architecture', 'seqLen'))
   .transform((m): TimingModel => {
     const work: LocalWork = {
       weights: m.weights,

@@ -17,11 +17,12 @@
  * ```
  */
 import { z } from 'zod';
-import { boundedCount, dist, fraction, positive, type Dist } from '../scenario/fields.js';
+import { boundedCount, dist, fraction, positive, whenValid, type Dist } from '../scenario/fields.js';
 import { checkQuantityRange, formatQuantity, KINDS, parseQuantity, QuantityError, dbmToWatts, type QuantityKind } from '../scenario/units.js';
 import { LIMITS } from '../scenario/limits.js';
 import { DEFAULT_UTILISATION, type Availability } from './device.js';
 import { fedscaleSchema } from './fedscale.js';
+import { closest } from '../scenario/suggest.js';
 
 const constant = (value: number): Dist => ({ kind: 'const', value });
 
@@ -45,6 +46,13 @@ export function parseAvailabilityText(text: string): Availability {
       args[2] === undefined ? 0 : parseQuantity(args[2], 'time'),
       text,
     );
+  }
+  if (!t.includes('..')) {
+    // Not windows: a misspelt "always" or "periodic(...)" gets a suggestion.
+    const word = /^([A-Za-z_]+)\s*(\(.*)?$/s.exec(t);
+    const name = word ? closest(word[1]!, [word[2] === undefined ? 'always' : 'periodic']) : undefined;
+    const hint = name === undefined ? '' : `; did you mean ${JSON.stringify(`${name}${word![2] ?? ''}`)}?`;
+    throw new QuantityError('always, windows "start..end; start..end" (e.g. "0 s..1 h; 2 h..3 h") or periodic(period, on[, phase])', JSON.stringify(text), hint);
   }
   const windows = t.split(';').map((w) => {
     const parts = w.split('..');
@@ -157,7 +165,7 @@ export function distProblems(field: DeviceValueField, d: Dist): { path: (string 
     case 'const':
       return check(d.value, 'the value');
     case 'list':
-      return d.values.flatMap((v, i) => check(v, `entry ${i} (client ${i}, ${i + d.values.length}, ...)`, [i]));
+      return d.values.flatMap((v, i) => check(v, `entry ${i} (client ${i}, ${i + d.values.length}, ... of those the list is for)`, [i]));
     case 'choice':
       return d.options.flatMap((v, i) => check(v, `choice option ${i + 1}`));
     case 'uniform':
@@ -276,7 +284,7 @@ export const clientsSchema = z
         ctx.addIssue({ code: 'custom', path: ['groups'], message: `group shares must sum to 1, they sum to ${sum}` });
       }
     }
-  });
+  }, whenValid('file', 'count', 'fedscale', 'groups', 'distance', 'placement'));
 
 export type ClientsConfig = z.output<typeof clientsSchema>;
 export type ClientsConfigInput = z.input<typeof clientsSchema>;

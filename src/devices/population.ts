@@ -6,7 +6,9 @@
  * Group membership is assigned by sequential apportionment: client i joins the group with the
  * largest deficit share_g (i + 1) - count_g(i) (ties: first group). Client i's group depends only on
  * clients 0..i-1, so appending clients never changes existing ones, and every group's size stays
- * within 1 of share_g x count.
+ * within 1 of share_g x count. A list is one value per client it is for, in client order: at the
+ * top level client i takes entry i mod n, in a group the group's k-th client takes entry k mod n
+ * (src/scenario/warnings.ts warns when n is not that number of clients).
  */
 import { resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -178,9 +180,10 @@ function groupDists(config: ClientsConfig): FieldDists[] {
 /** Constants and lists draw nothing: they get this stream instead of building their own. */
 const UNUSED_STREAM = new RandomStream(1);
 
-function draw(seed: number, field: string, index: number, d: Dist): number {
-  const deterministic = d.kind === 'const' || d.kind === 'list';
-  return sampleDist(d, index, deterministic ? UNUSED_STREAM : RandomStream.of(seed, 'device', field, index));
+/** Client `index`'s value of `field`; a list gives its entry `listIndex` (the client's place among those the list covers). */
+function draw(seed: number, field: string, index: number, d: Dist, listIndex = index): number {
+  if (d.kind === 'list') return sampleDist(d, listIndex, UNUSED_STREAM);
+  return sampleDist(d, index, d.kind === 'const' ? UNUSED_STREAM : RandomStream.of(seed, 'device', field, index));
 }
 
 /** Where a device's values come from, for messages: the device file's row (if any) and the problems collector. */
@@ -197,6 +200,8 @@ function makeDevice(
   minDistanceM: number,
   ctx: DeviceContext,
   o: Overrides = {},
+  /** The client's place in its group: a group's list is one value per client of the group, in client order. */
+  groupPosition = index,
 ): Device {
   const kind = o.kind ?? f.kind;
   const id = o.id ?? `${kind}-${index}`;
@@ -204,7 +209,8 @@ function makeDevice(
   // Every value goes through DEVICE_VALUE_RULES: a bad one is recorded (file cell or draw) and
   // replaced by a harmless placeholder, so that all problems are found in one pass.
   const value = (field: DeviceValueField, d: Dist | undefined, given: number | undefined, column: string = field): number | undefined => {
-    const v = given !== undefined ? given : d === undefined ? undefined : draw(seed, field, index, d);
+    const listIndex = f.source(field)[1] === 'groups' ? groupPosition : index;
+    const v = given !== undefined ? given : d === undefined ? undefined : draw(seed, field, index, d, listIndex);
     if (v === undefined) return undefined;
     const why = deviceValueProblem(field, v);
     if (why === undefined) return v;
@@ -317,7 +323,8 @@ export function buildPopulation(config: ClientsConfig, seed: number, baseDir = '
   const { radiusM, minDistanceM } = placement(config, opts, problems);
   const ctx: DeviceContext = { problems };
   const traced = config.fedscale ? fedscaleOverrides(config.fedscale, count, baseDir, opts) : [];
-  return finish(groupOf.map((g, i) => makeDevice(i, dists[g]!, seed, radiusM, minDistanceM, ctx, traced[i])), problems, false);
+  const seen = dists.map(() => 0);
+  return finish(groupOf.map((g, i) => makeDevice(i, dists[g]!, seed, radiusM, minDistanceM, ctx, traced[i], seen[g]!++)), problems, false);
 }
 
 /** What FedScale's traces fix for each of `count` clients (the mapping: fedscale.ts). */

@@ -9,7 +9,7 @@
  * their own file; absent, they keep the behaviour the cell had before they existed.
  */
 import { z } from 'zod';
-import { positive, quantity } from '../scenario/fields.js';
+import { positive, quantity, whenValid } from '../scenario/fields.js';
 import { dbmToWatts } from '../scenario/units.js';
 import { MCS_BLER_TARGETS, mcsTable, type McsTableName } from './nr-mcs.js';
 import { FADING_INTEGRATIONS } from './aggregate.js';
@@ -300,7 +300,7 @@ export const wirelessNetworkSchema = z
         message: 'across-blocks broadcast coding needs fading none or rayleigh (the ergodic rate is in closed form for those)',
       });
     }
-  });
+  }, whenValid('numerology', 'uplink', 'downlink', 'fading'));
 
 /** Parsed (SI) wireless network configuration. */
 export type WirelessNetwork = z.output<typeof wirelessNetworkSchema>;

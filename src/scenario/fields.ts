@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { checkQuantityRange, dbmToWatts, KINDS, parseQuantity, QuantityError, type QuantityKind } from './units.js';
 import type { RandomStream } from '../random/index.js';
+import { scenarioErrorMap } from './errors.js';
+import { closest } from './suggest.js';
 
 /**
  * What a field holds as a file writes it, for the JSON Schema of scenario files
@@ -63,6 +65,21 @@ export function boundedCount(max: number, what: string, min = 1) {
         ctx.addIssue({ code: 'custom', message: `expected at most ${max.toLocaleString('en-US')} ${what} (limit in src/scenario/limits.ts), found ${v}`, input: v });
       }
     });
+}
+
+/**
+ * Option of an object's `superRefine` (a check across its fields): run it also when other fields
+ * have problems, as long as none of `fields` (those it reads) has one, so that every problem of a
+ * file is reported at once (zod skips an object's refinements after any problem of its fields).
+ */
+export function whenValid(...fields: string[]): { when: (payload: z.core.ParsePayload) => boolean } {
+  return {
+    when: (payload) =>
+      payload.value !== null &&
+      typeof payload.value === 'object' &&
+      // A problem of the object itself (not a mapping) stops it; an unknown field does not.
+      !payload.issues.some((i) => (i.path === undefined || i.path.length === 0 ? i.code !== 'unrecognized_keys' : fields.includes(String(i.path[0])))),
+  };
 }
 
 /** A probability-like number in [lo, hi]. */
@@ -140,8 +157,10 @@ export function parseDist(input: unknown, kind: QuantityKind): Dist {
       }
       return { kind: 'lognormal', median, sigma };
     }
-    if (/^\s*[a-zA-Z_]+\s*\(/.test(input)) {
-      throw new QuantityError(DIST_HELP, JSON.stringify(input));
+    const call = /^\s*([a-zA-Z_]+)\s*(\(.*)$/s.exec(input);
+    if (call) {
+      const name = closest(call[1]!, ['uniform', 'normal', 'lognormal', 'choice']);
+      throw new QuantityError(DIST_HELP, JSON.stringify(input), name === undefined ? '' : `; did you mean ${JSON.stringify(`${name}${call[2]!.trimEnd()}`)}?`);
     }
   }
   return { kind: 'const', value: parseQuantity(input, kind) };
@@ -212,7 +231,7 @@ export function delegate<T>(pick: (value: unknown) => z.ZodType<T> | string) {
       ctx.addIssue({ code: 'custom', message: schema, input: value });
       return z.NEVER;
     }
-    const r = schema.safeParse(value, { reportInput: true });
+    const r = schema.safeParse(value, { reportInput: true, error: scenarioErrorMap });
     if (!r.success) {
       for (const issue of r.error.issues) ctx.addIssue({ ...(issue as z.core.$ZodRawIssue) });
       return z.NEVER;

@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { LIMITS } from './limits.js';
 import type { z } from 'zod';
-import { scenarioSchema, type Scenario } from './schema.js';
-import { ScenarioError, issueMessage, type FieldProblem } from './errors.js';
+import { methodEntrySchema, scenarioSchema, type MethodEntry, type Scenario } from './schema.js';
+import { ScenarioError, issueProblems, scenarioErrorMap, type FieldProblem } from './errors.js';
 import { parseScenarioText } from './parse.js';
 import { InputFileError, readBoundedText } from './input-file.js';
 import { workChecks } from './work.js';
@@ -28,6 +28,8 @@ export interface LoadedScenario {
   hash: string;
   /** The raw parsed document (before defaults), for `--set` overrides and sweeps. */
   raw: unknown;
+  /** The line of a field path in the file (YAML or JSON), for warnings (src/scenario/warnings.ts). */
+  lineOf?: (path: (string | number)[]) => number | undefined;
 }
 
 export { parseScenarioText };
@@ -54,20 +56,21 @@ export function validateScenario(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ScenarioError(file, [{ path: [], message: `expected a mapping of scenario fields, found ${raw === null ? 'an empty file' : Array.isArray(raw) ? 'a list' : typeof raw}` }]);
   }
-  const result = scenarioSchema.safeParse(raw, { reportInput: true });
+  const result = scenarioSchema.safeParse(raw, { reportInput: true, error: scenarioErrorMap });
   const problems: FieldProblem[] = [];
   let parts: Partial<Scenario>;
   if (result.success) parts = result.data;
   else {
     for (const issue of result.error.issues) {
-      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-      problems.push({ path, message: issueMessage(issue) });
+      // An unknown field is reported at its object's path, on the line of the field itself.
+      const keyLine = issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? lineOf?.([...issue.path.filter((p): p is string | number => typeof p !== 'symbol'), issue.keys[0]!]) : undefined;
+      for (const p of issueProblems(issue)) problems.push(keyLine === undefined ? p : { ...p, line: keyLine });
     }
     parts = validSections(raw as Record<string, unknown>);
   }
   // Top-level sections with a schema problem: checks that read them are left out (no noise from a section that is only badly written).
   const invalid = new Set(problems.map((p) => p.path[0]).filter((k): k is string => typeof k === 'string'));
-  problems.push(...crossChecks(parts, invalid), ...inputChecks(parts, opts.baseDir));
+  problems.push(...crossChecks(parts, invalid, raw as Record<string, unknown>), ...inputChecks(parts, opts.baseDir));
   if (problems.length > 0) {
     const seen = new Set<string>();
     const unique = problems.filter((p) => {
@@ -89,26 +92,51 @@ function validSections(raw: Record<string, unknown>): Partial<Scenario> {
   return out as Partial<Scenario>;
 }
 
+/**
+ * The method entries that are valid on their own, at their index (with another entry invalid, the
+ * checks across fields still see these), and the network type and model kind as written (with
+ * another field of those sections invalid, what they are is still known).
+ */
+function writtenMethods(raw: Record<string, unknown>): [number, MethodEntry][] {
+  if (!Array.isArray(raw.methods)) return [];
+  return raw.methods.flatMap((v, i): [number, MethodEntry][] => {
+    const r = methodEntrySchema.safeParse(v);
+    return r.success ? [[i, r.data]] : [];
+  });
+}
+
+function writtenKinds(raw: Record<string, unknown>): { networkType?: unknown; modelKind?: 'llm' | 'explicit' } {
+  const network = raw.network;
+  const model = raw.model;
+  return {
+    networkType: typeof network === 'object' && network !== null ? (network as { type?: unknown }).type : undefined,
+    modelKind: model !== null && typeof model === 'object' && !Array.isArray(model) ? ('workload' in model ? 'explicit' : 'llm') : undefined,
+  };
+}
+
 /** Checks that span fields (zod checks one field at a time); each runs when the sections it needs are valid. */
-function crossChecks(s: Partial<Scenario>, invalid: ReadonlySet<string> = new Set()): FieldProblem[] {
+function crossChecks(s: Partial<Scenario>, invalid: ReadonlySet<string> = new Set(), raw: Record<string, unknown> = {}): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  const methods = s.methods ?? [];
-  for (const [i, m] of methods.entries()) {
-    if (methods.findIndex((o) => o.label === m.label) !== i) {
+  const methods: [number, MethodEntry][] = s.methods ? [...s.methods.entries()] : writtenMethods(raw);
+  for (const [k, [i, m]] of methods.entries()) {
+    if (methods.findIndex(([, o]) => o.label === m.label) !== k) {
       problems.push({ path: ['methods', i], message: `method "${m.label}" appears twice; give one a distinct "label"` });
     }
   }
-  for (const [i, m] of methods.entries()) {
+  const written = writtenKinds(raw);
+  const networkType = s.network?.type ?? written.networkType;
+  const modelKind = s.model?.kind ?? written.modelKind;
+  for (const [i, m] of methods) {
     if (m.id !== 'jcpba') continue;
-    if (s.network && s.network.type !== 'wireless') {
+    if (networkType === 'fixed') {
       problems.push({ path: ['methods', i], message: 'jcpba allocates uplink bandwidth: it needs network.type wireless, found fixed links' });
     }
-    if (s.model && s.model.kind !== 'llm') {
+    if (modelKind === 'explicit') {
       problems.push({ path: ['methods', i], message: 'jcpba prunes the model: it needs an LLM timing model (model.preset or model.architecture), found an explicit workload' });
     }
   }
   if (s.network?.type === 'wireless' && s.network.bandwidthPolicy.startsWith('allocator')) {
-    for (const [i, m] of methods.entries()) {
+    for (const [i, m] of methods) {
       if (m.id !== 'jcpba') {
         problems.push({
           path: ['methods', i],
@@ -116,9 +144,6 @@ function crossChecks(s: Partial<Scenario>, invalid: ReadonlySet<string> = new Se
         });
       }
     }
-  }
-  if (s.round?.mode === 'deadline' && s.round.deadline === undefined) {
-    problems.push({ path: ['round', 'deadline'], message: 'missing required field (expected a time, e.g. "30 s", for mode deadline)' });
   }
   // The stop rules and calibration read these sections: only when every one of them is valid.
   if (s.methods && !['rounds', 'maxSimTime', 'stop', 'methods', 'training'].some((k) => invalid.has(k))) {
@@ -187,5 +212,6 @@ export function loadScenario(path: string): LoadedScenario {
     baseDir,
     hash: createHash('sha256').update(bytes).digest('hex'),
     raw,
+    lineOf,
   };
 }

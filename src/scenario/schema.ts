@@ -4,7 +4,7 @@
  * compare, the round protocol, and the optional real training.
  */
 import { z } from 'zod';
-import { boundedCount, delegate, dist, positive } from './fields.js';
+import { boundedCount, delegate, dist, positive, whenValid } from './fields.js';
 import { LIMITS } from './limits.js';
 import { parseQuantity } from './units.js';
 import { clientsSchema } from '../devices/config.js';
@@ -13,6 +13,8 @@ import { trainingSectionSchema } from '../training/config.js';
 import { modelSchema, type TimingModel } from '../costs/schema.js';
 import { getMethod, METHOD_IDS, type MethodId } from '../methods/registry.js';
 import { scenarioNameSchema } from './name.js';
+import { objectKeys, scenarioErrorMap, unknownFieldsMessage } from './errors.js';
+import { didYouMean } from './suggest.js';
 import { stopSchema, type StopSpec } from '../simulation/stop.js';
 import { compareSchema } from '../compare/config.js';
 
@@ -106,21 +108,31 @@ export const methodEntrySchema = delegate<MethodEntry>((v) => {
   }
   const { id, label } = entry as { id?: unknown; label?: unknown };
   if (typeof id !== 'string') return `missing "id" (one of ${METHOD_IDS.join(', ')})`;
-  if (!(METHOD_IDS as string[]).includes(id)) return `expected a method id (one of ${METHOD_IDS.join(', ')}), found "${id}"`;
+  if (!(METHOD_IDS as string[]).includes(id)) return `expected a method id (one of ${METHOD_IDS.join(', ')}), found "${id}"${didYouMean(id, METHOD_IDS)}`;
   if (label !== undefined && typeof label !== 'string') return `label: expected a string, found ${typeof label}`;
   const strip = (x: unknown) => {
     const { id: _id, label: _label, stop: _stop, ...rest } = (typeof x === 'string' ? { id: x } : x) as Record<string, unknown>;
     return rest;
   };
-  // `stop` sits beside the method's own params but is checked by the stop-rule schema.
-  // (zod merges the two objects of an intersection; no method has a param named `stop`.)
+  // `stop` sits beside the method's own params but is checked by the stop-rule schema. The two
+  // parse apart (not as a z.intersection, which accepts a key that either side does not reject:
+  // an unknown param would pass) and their problems are reported together.
   const stopOf = (x: unknown) => (typeof x === 'object' && x !== null && 'stop' in x ? { stop: (x as { stop?: unknown }).stop } : {});
-  return z
-    .intersection(z.preprocess(strip, getMethod(id).paramsSchema), z.preprocess(stopOf, z.object({ stop: stopSchema.optional() })))
-    .transform((merged: Record<string, unknown>) => {
-      const { stop, ...params } = merged as { stop?: StopSpec } & Record<string, unknown>;
-      return { id: id as MethodId, label: (label as string | undefined) ?? id, params, ...(stop ? { stop } : {}) };
-    }).pipe(z.custom<MethodEntry>()) as unknown as z.ZodType<MethodEntry>;
+  const paramsSchema = z.preprocess(strip, getMethod(id).paramsSchema);
+  const stopPart = z.preprocess(stopOf, z.object({ stop: stopSchema.optional() }));
+  const paramsErrors = (iss: z.core.$ZodRawIssue) =>
+    iss.code === 'unrecognized_keys' && (iss.path ?? []).length === 0
+      ? unknownFieldsMessage(iss.keys, [...objectKeys((iss as { inst?: unknown }).inst), 'label', 'stop'], ` for method ${id}`)
+      : scenarioErrorMap(iss);
+  return z.unknown().transform((x, ctx): MethodEntry => {
+    const params = paramsSchema.safeParse(x, { reportInput: true, error: paramsErrors });
+    const stop = stopPart.safeParse(x, { reportInput: true, error: scenarioErrorMap });
+    for (const r of [params, stop]) {
+      if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...(issue as z.core.$ZodRawIssue) });
+    }
+    if (!params.success || !stop.success) return z.NEVER;
+    return { id: id as MethodId, label: (label as string | undefined) ?? id, params: params.data as Record<string, unknown>, ...(stop.data.stop ? { stop: stop.data.stop } : {}) };
+  });
 });
 
 export const roundSchema = z
@@ -136,6 +148,11 @@ export const roundSchema = z
     stalenessExponent: z.number().min(0).default(0.5).describe('mode async: a stale update weighs (1 + s)^(-a) (Xie et al. 2019, FedAsync).'),
   })
   .strict()
+  .superRefine((r, ctx) => {
+    if (r.mode === 'deadline' && r.deadline === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['deadline'], message: 'missing required field (expected a time, e.g. "30 s", for mode deadline)', input: undefined });
+    }
+  }, whenValid('mode', 'deadline'))
   .default({ mode: 'sync', aggregationTime: 0, buffer: 2, stalenessExponent: 0.5 });
 
 export const scenarioSchema = z

@@ -7,6 +7,7 @@
  */
 import { create, all, type Unit } from 'mathjs';
 import { QUANTITY_RANGES } from './limits.js';
+import { closest } from './suggest.js';
 
 const math = create(all, {});
 // Floating-point operations are not an SI unit: give them their own dimension so that
@@ -54,9 +55,51 @@ export class QuantityError extends Error {
   constructor(
     readonly expected: string,
     readonly found: string,
+    /** A suggestion appended to the message, e.g. `; did you mean "20 MHz"?` (suggest.ts). */
+    readonly hint = '',
   ) {
-    super(`expected ${expected}, found ${found}`);
+    super(`expected ${expected}, found ${found}${hint}`);
   }
+}
+
+/**
+ * The unit spellings a did-you-mean may offer for each kind (mathjs reads more, e.g. `hour`): a
+ * unit mathjs does not know (`Mhz`, `gb`, `dbm`, `Mbps`) is matched against these (suggest.ts).
+ */
+const UNIT_SPELLINGS: Record<QuantityKind, readonly string[]> = {
+  frequency: ['Hz', 'kHz', 'MHz', 'GHz'],
+  bytes: ['B', 'kB', 'MB', 'GB', 'TB', 'KiB', 'MiB', 'GiB', 'TiB'],
+  bits: ['bit', 'kbit', 'Mbit', 'Gbit', 'b', 'kb', 'Mb', 'Gb', 'Tb'],
+  bitRate: ['bit/s', 'kbit/s', 'Mbit/s', 'Gbit/s', 'b/s', 'kb/s', 'Mb/s', 'Gb/s', 'Tb/s'],
+  byteRate: ['B/s', 'kB/s', 'MB/s', 'GB/s', 'TB/s'],
+  flops: ['FLOP', 'kFLOP', 'MFLOP', 'GFLOP', 'TFLOP', 'PFLOP'],
+  flopRate: ['FLOP/s', 'kFLOP/s', 'MFLOP/s', 'GFLOP/s', 'TFLOP/s', 'PFLOP/s'],
+  power: ['W', 'mW', 'kW', 'dBm', 'dBW'],
+  psd: ['W/Hz', 'dBm/Hz', 'dBW/Hz'],
+  length: ['m', 'km', 'cm', 'mm'],
+  time: ['s', 'ms', 'us', 'ns', 'min', 'h', 'day'],
+  energy: ['J', 'mJ', 'kJ', 'Wh', 'kWh'],
+  db: ['dB', 'dBi'],
+  dimensionless: ['dB'],
+};
+
+/**
+ * `; did you mean "20 MHz"?` when `text` is a number with a unit close to one of `kind`'s
+ * (suggest.ts) and the suggested value reads as `kind`; '' otherwise (a far-off word, a unit of
+ * another dimension).
+ */
+function unitHint(text: string, kind: QuantityKind): string {
+  const m = new RegExp(`^(${NUM})\\s*(\\S.*)$`).exec(text);
+  if (!m) return '';
+  const unit = closest(m[2]!.trim(), UNIT_SPELLINGS[kind]);
+  if (unit === undefined) return '';
+  const fixed = `${m[1]} ${unit}`;
+  try {
+    parseUnchecked(fixed, kind);
+  } catch {
+    return '';
+  }
+  return `; did you mean ${JSON.stringify(fixed)}?`;
 }
 
 export const dbToLinear = (db: number): number => 10 ** (db / 10);
@@ -148,14 +191,14 @@ function parseUnchecked(input: unknown, kind: QuantityKind): number {
     throw new QuantityError(expectation(kind), `${describe(input)} (a ${unit} level)`);
   }
   if (kind === 'db' || kind === 'dimensionless') {
-    throw new QuantityError(expectation(kind), describe(input));
+    throw new QuantityError(expectation(kind), describe(input), unitHint(text, kind));
   }
 
   let unit: Unit;
   try {
     unit = math.unit(text);
   } catch (e) {
-    throw new QuantityError(expectation(kind), `${describe(input)} (${(e as Error).message})`);
+    throw new QuantityError(expectation(kind), `${describe(input)} (${(e as Error).message})`, unitHint(text, kind));
   }
   const want = DIMS[kind]!;
   const dims = unit.dimensions as number[];

@@ -28,10 +28,11 @@
  *     targetTestLoss: 2.2
  */
 import { z } from 'zod';
-import { boundedCount } from '../scenario/fields.js';
+import { boundedCount, whenValid } from '../scenario/fields.js';
 import { LIMITS } from '../scenario/limits.js';
 import type { Architecture } from '../costs/architecture.js';
-import { getPreset, PRESET_IDS } from '../costs/presets.js';
+import { getPreset, PRESET_IDS, unknownPresetMessage } from '../costs/presets.js';
+import { didYouMean } from '../scenario/suggest.js';
 import { architectureSchema } from '../costs/schema.js';
 import { dataSchema } from './data/config.js';
 import { checkSupported } from './model/params.js';
@@ -44,7 +45,7 @@ const count = (max: number, what: string) => boundedCount(max, what);
 function resolveModel(model: string | Architecture): Architecture | string {
   let arch: Architecture;
   if (typeof model === 'string') {
-    if (!PRESET_IDS.includes(model as never)) return `unknown preset "${model}"; valid presets: ${PRESET_IDS.join(', ')}`;
+    if (!PRESET_IDS.includes(model as never)) return unknownPresetMessage(model);
     arch = getPreset(model);
   } else arch = model;
   try {
@@ -59,7 +60,15 @@ export const trainingSchema = z
   .object({
     /** `proxy`: train the tfjs proxy (this schema); `trace`: read the losses from a file (traceTrainingSchema). */
     source: z.literal('proxy').default('proxy'),
-    model: z.union([z.string(), architectureSchema]).default('proxy'),
+    // An unknown preset is checked on the field (not only in the refinement below, which runs only when every field is valid).
+    model: z
+      .union([
+        z.string().superRefine((p, ctx) => {
+          if (!PRESET_IDS.includes(p as never)) ctx.addIssue({ code: 'custom', message: unknownPresetMessage(p), input: p });
+        }),
+        architectureSchema,
+      ])
+      .default('proxy'),
     data: dataSchema.default(dataSchema.parse({})),
     localSteps: count(LIMITS.localSteps, 'local steps per round').default(4),
     batchSize: count(LIMITS.batchSize, 'sequences per batch').default(8),
@@ -94,7 +103,7 @@ export const trainingSchema = z
     if (arch.vocab < 256) {
       ctx.addIssue({ code: 'custom', path: ['model'], message: `the byte tokenizer needs vocab >= 256, ${arch.name} has ${arch.vocab}`, input: t.model });
     }
-  })
+  }, whenValid('model', 'seqLen'))
   .transform((t) => ({ ...t, arch: resolveModel(t.model as string | Architecture) as Architecture }));
 
 export type TrainingConfig = z.output<typeof trainingSchema>;
@@ -117,5 +126,5 @@ export const trainingSectionSchema = delegate<TrainingConfig | TraceTrainingConf
   const source = v !== null && typeof v === 'object' ? (v as { source?: unknown }).source : undefined;
   if (source === 'trace') return traceTrainingSchema;
   if (source === undefined || source === 'proxy') return trainingSchema;
-  return `source: expected "proxy" (train the tfjs proxy) or "trace" (losses from a file), found ${JSON.stringify(source)}`;
+  return `source: expected "proxy" (train the tfjs proxy) or "trace" (losses from a file), found ${JSON.stringify(source)}${typeof source === 'string' ? didYouMean(source, ['proxy', 'trace']) : ''}`;
 });

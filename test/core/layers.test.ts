@@ -26,7 +26,7 @@ const LAYERS: { name: string; paths: string[] }[] = [
   { name: 'training and methods', paths: ['src/training/', 'src/methods/'] },
   {
     name: 'runs',
-    paths: ['src/simulation/', 'src/compare/', 'src/calibration/', 'src/scenario/schema.ts', 'src/scenario/load.ts', 'src/scenario/work.ts', 'src/scenario/json-schema.ts', 'src/output/records.ts'],
+    paths: ['src/simulation/', 'src/compare/', 'src/calibration/', 'src/scenario/schema.ts', 'src/scenario/load.ts', 'src/scenario/work.ts', 'src/scenario/json-schema.ts', 'src/scenario/warnings.ts', 'src/output/records.ts'],
   },
   { name: 'output', paths: ['src/output/'] },
   { name: 'sweep', paths: ['src/sweep/'] },
