@@ -331,7 +331,9 @@ export function sharedUploadTimeline(uploads: readonly SharedUpload[], opts: Rea
     if (Number.isNaN(tc)) return false;
     for (let i = 0; i < n; i++) if (state[i] === WAITING) m = Math.min(m, Math.floor(uploads[i]!.startS / tc) - k);
     if (deadlineS !== Infinity) m = Math.min(m, Math.floor(deadlineS / tc) - k);
-    if (!(m >= minLeap) || m === Infinity) return false;
+    // At least one block: when every active client waits for a PRB (no share, so minLeap stays 0)
+    // and a start falls inside the current block, m is 0, and a leap of 0 blocks would repeat forever.
+    if (!(m >= Math.max(1, minLeap)) || m === Infinity) return false;
     for (let i = 0; i < n; i++) {
       leaps[i] = undefined;
       if (state[i] !== ACTIVE || !(bw[i]! > 0)) continue;

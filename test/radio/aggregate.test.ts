@@ -262,6 +262,32 @@ describe('aggregate vs blocks: shared band (reassign) and broadcast', () => {
     }
   });
 
+  it('a client waiting for a PRB while the PRB holder has not started does not stall the timeline (fixed split)', () => {
+    // One PRB, two clients: the larger initial share (client 0) gets the PRB but starts mid-block at
+    // 5.005 s; client 1 starts at 0 with no PRB. Before the fix, aggregate integration leapt to the
+    // block holding client 0's start and then "leapt" 0 blocks forever, until the 1e7-event guard
+    // stopped the round as block-limit with client 0 never started.
+    const prbHz = 360e3;
+    const ups = [5.005, 0].map((startS, i) => ({
+      startS,
+      bits: 4e3 * prbHz * TC,
+      txPowerW: N0 * prbHz * lin(10),
+      largeScaleGain: 1,
+      fading: fadingOf(spec, 'prb-wait', i),
+      weight: 1,
+    }));
+    for (const integration of ['blocks', 'auto', 'aggregate'] as const) {
+      const res = sharedUploadTimeline(ups, {
+        totalBandwidthHz: prbHz, noisePsdWPerHz: N0, link, mode: 'fixed', prb: { prbHz, count: 1 },
+        initialSharesHz: [0.7 * prbHz, 0.3 * prbHz], integration, maxEvents: 1e6,
+      });
+      expect(res.map((r) => r.stop)).toEqual(['done', 'done']);
+      // Client 1 waits for client 0's PRB: it starts its upload when client 0 finishes.
+      expect(res[1]!.waitS).toBeCloseTo(res[0]!.endS, 9);
+      expect(res[0]!.waitS).toBe(0);
+    }
+  });
+
   it('leaps: the shared timeline and the broadcast read far fewer gains than the blocks they span', () => {
     const fadings = [0, 1, 2].map((i) => counting(fadingOf(spec, 'shared-reads', i)));
     const res = sharedUploadTimeline(
