@@ -18,10 +18,10 @@ import { refuseForeign } from '../output/reuse.js';
 import { runFiles, runMeta } from '../output/run-files.js';
 import { recoverOutputFolder } from '../output/unit.js';
 import { toJson, writeRunOutputs } from '../output/write.js';
-import { loadScenario, validateScenario, type LoadedScenario } from '../scenario/load.js';
+import { validateScenario, type LoadedScenario } from '../scenario/load.js';
 import type { Scenario, scenarioSchema } from '../scenario/schema.js';
 import { selectMethods, type ScenarioRun } from '../simulation/scenario.js';
-import { overrideScenario, runOverrideSpecs } from '../sweep/override.js';
+import { loadOverridden, overrideScenario, runOverrideSpecs, type Overridden } from '../sweep/override.js';
 import { simulateRuns } from '../sweep/replicate.js';
 
 /**
@@ -115,8 +115,13 @@ export async function runScenario(input: string | LoadedScenario | ScenarioInput
   if (input === null || (typeof input !== 'string' && typeof input !== 'object')) {
     throw new UsageError(`runScenario: expected a scenario file path or a scenario object, found ${input === null ? 'null' : typeof input}`);
   }
-  const base = typeof input === 'string' ? loadScenario(input) : isLoaded(input) ? input : loadObject(input, options);
-  const { loaded: overridden, overrides } = overrideScenario(base, runOverrideSpecs({ set: setSpecs(options.set), rounds: options.rounds, seed: options.seed }, base.raw));
+  const specsOf = (raw: unknown) => runOverrideSpecs({ set: setSpecs(options.set), rounds: options.rounds, seed: options.seed }, raw);
+  const loadedInput = (): Overridden => {
+    if (typeof input === 'string') return loadOverridden(input, specsOf);
+    const base = isLoaded(input) ? input : loadObject(input, options);
+    return overrideScenario(base, specsOf(base.raw));
+  };
+  const { loaded: overridden, overrides } = loadedInput();
   // Never change the caller's object: the seed is set on a copy.
   const loaded: LoadedScenario = options.seed === undefined ? overridden : { ...overridden, scenario: { ...overridden.scenario, seed: options.seed } };
   try {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadScenario, type LoadedScenario } from '../scenario/load.js';
+import type { LoadedScenario } from '../scenario/load.js';
 import { selectMethods } from '../simulation/scenario.js';
 import { writeRunOutputs } from '../output/write.js';
 import { formatAtTime, formatSummary, sourcesLine } from '../output/console.js';
@@ -12,7 +12,7 @@ import { recoverOutputFolder } from '../output/unit.js';
 import { refuseForeign } from '../output/reuse.js';
 import { relativeCommand } from '../output/provenance.js';
 import { compareRuns } from '../compare/index.js';
-import { overrideScenario, runOverrideSpecs } from '../sweep/override.js';
+import { loadOverridden, runOverrideSpecs } from '../sweep/override.js';
 import { simulateRuns } from '../sweep/replicate.js';
 import { defaultWorkers } from '../sweep/sweep.js';
 import { UsageError } from '../core/errors.js';
@@ -46,8 +46,7 @@ export interface RunFlags {
 }
 
 export async function runCommand(file: string, flags: RunFlags): Promise<void> {
-  const base = loadScenario(file);
-  const { loaded, overrides } = overrideScenario(base, runOverrideSpecs(flags, base.raw));
+  const { loaded, overrides } = loadOverridden(file, (raw) => runOverrideSpecs(flags, raw));
   printScenarioWarnings(loaded);
   if (flags.seed !== undefined) loaded.scenario.seed = flags.seed;
   const s = loaded.scenario;

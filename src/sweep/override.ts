@@ -3,7 +3,7 @@
  * through the sweep's dotted-path setter (grid.ts: parseSets, applyAssignments -> setIn, same
  * syntax and checks as `sweep --set`), validated again, each problem blamed on the --set behind it.
  */
-import { validateScenario, type LoadedScenario } from '../scenario/load.js';
+import { loadScenario, validateScenario, type LoadedScenario } from '../scenario/load.js';
 import { ScenarioError } from '../scenario/errors.js';
 import { UsageError } from '../core/errors.js';
 import { applyAssignments, parseSets, type Assignment } from './grid.js';
@@ -45,6 +45,17 @@ export interface Overridden {
   overrides: Record<string, string>;
 }
 
+/**
+ * Load `file` and apply the `--set` specs `specsOf(raw)` gives: the files the scenario points to
+ * are checked once, after the overrides, so `--set training.data.path=...` can fix a missing one.
+ */
+export function loadOverridden(file: string, specsOf: (raw: unknown) => string[]): Overridden {
+  const base = loadScenario(file, { fileChecks: false });
+  const specs = specsOf(base.raw);
+  if (specs.length > 0) return overrideScenario(base, specs);
+  return { loaded: { ...base, scenario: validateScenario(base.raw, file, base.lineOf, { baseDir: base.baseDir }) }, overrides: {} };
+}
+
 /** `base` with every `--set path=value` applied (one value each) and validated. */
 export function overrideScenario(base: LoadedScenario, specs: readonly string[]): Overridden {
   if (specs.length === 0) return { loaded: base, overrides: {} };
@@ -61,7 +72,8 @@ export function overrideScenario(base: LoadedScenario, specs: readonly string[])
   if (errors.length > 0) throw new UsageError(errors.map((e) => e.message).join('\n'));
   let scenario;
   try {
-    scenario = validateScenario(doc, base.file);
+    // With the files the overridden scenario points to (a --set may change training.data.path).
+    scenario = validateScenario(doc, base.file, undefined, { baseDir: base.baseDir });
   } catch (e) {
     if (!(e instanceof ScenarioError)) throw e;
     const lines = [...new Set(e.problems.map((p) => blameSet(point, p.path, p.message)))];

@@ -129,7 +129,8 @@ export async function runSweep(file: string, flags: SweepFlags, events: SweepEve
     parseRedisUrl(flags.queue);
     if (flags.workers !== undefined) throw new UsageError('--workers sets threads on this machine; with --queue the runs go to airtune workers (set their --concurrency instead)');
   }
-  const loaded = loadScenario(file);
+  // The files each point points to are checked when the plan validates it (after its --set values).
+  const loaded = loadScenario(file, { fileChecks: false });
   // --set wins; without it, the scenario's own `sweep:` grid (values quoted for the --set parser).
   const fromFile = Object.entries(loaded.scenario.sweep ?? {}).map(
     ([path, values]) => `${path}=${values.map((v) => (typeof v === 'string' ? JSON.stringify(v) : String(v))).join(',')}`,

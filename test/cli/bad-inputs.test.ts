@@ -244,6 +244,26 @@ describe('more inputs', () => {
     expect(r.out).toMatch(/ok \(scenario "bad", 2 clients/);
   });
 
+  it('defect: --set training.data.path could not fix a missing data path (files were checked before --set); now checked after it', async () => {
+    const gsm = (k: number) => Array.from({ length: k }, (_, i) => JSON.stringify({ question: `What is ${i} + 1?`, answer: `${i} + 1 = ${i + 1}\n#### ${i + 1}` })).join('\n') + '\n';
+    mkdirSync(join(dir, 'set-data'), { recursive: true });
+    writeFileSync(join(dir, 'set-data', 'train.jsonl'), gsm(40));
+    writeFileSync(join(dir, 'set-data', 'test.jsonl'), gsm(8));
+    const s = base();
+    s.rounds = 1;
+    s.clients.count = 2;
+    s.training = { data: { source: 'gsm8k', path: 'no/such/folder', records: 40, testFraction: 0.25 }, localSteps: 1, batchSize: 2, seqLen: 16 };
+    const path = write(stringify(s));
+    expect(await rejected(path, 'run')).toMatch(/no\/such\/folder does not exist/);
+    const fixed = await cli('run', path, '--quiet', '--out', join(dir, 'out-set-data'), '--set', 'training.data.path=set-data');
+    expect(fixed.code, fixed.err).toBe(0);
+    expect(readFileSync(join(dir, 'out-set-data', 'summary.csv'), 'utf8')).toMatch(/fedavg/);
+    // A --set to another missing path is refused after the override, naming it.
+    const still = await cli('run', path, '--quiet', '--out', join(dir, 'out-set-data-2'), '--set', 'training.data.path=still/missing');
+    expect(still.code).toBe(2);
+    expect(still.err).toMatch(/still\/missing does not exist/);
+  });
+
   it('validate checks the training data path: missing, a folder without data, unreadable', async () => {
     const s = base();
     s.training = { data: { source: 'gsm8k', path: 'no/such/folder' } };
