@@ -47,8 +47,8 @@ export function base(title: string, rows: readonly object[], subtitle?: string |
     width: WIDTH,
     height: HEIGHT,
     data: { values: rows },
-    // Legend labels up to 240 px (default 160 cuts `jcpba-bcd-pruning-first`).
-    config: { font: 'sans-serif', legend: { orient: 'right', labelLimit: 240 } },
+    // Legend and axis labels up to 240 px (defaults 160 and 180 cut `jcpba-bcd-pruning-first`).
+    config: { font: 'sans-serif', legend: { orient: 'right', labelLimit: 240 }, axis: { labelLimit: 240 } },
   };
 }
 
