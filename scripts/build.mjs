@@ -2,8 +2,9 @@
 /**
  * Build dist/ (JavaScript and type declarations) with tsc, from a clean folder so no output of a
  * deleted source lingers in the package. `--if-stale` (the `prepare` script: npm runs it on
- * `npm install` from a git URL, `npm ci`, `npm pack`) skips the build when dist/ is newer than
- * every source, so packing right after an install does not compile twice.
+ * `npm install`, `npm ci`, `npm pack`; and `prestart`, `prebench`) skips the build when dist/ is
+ * newer than every source, so `npm install && npm start` and packing right after an install do
+ * not compile twice.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
