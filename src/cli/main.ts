@@ -73,7 +73,7 @@ export function buildProgram(): Command {
       `
 Examples:
   $ airtune run scenarios/quickstart.yaml                 run every method, write output/quickstart/
-  $ airtune run scenarios/quickstart.yaml --seed 7 --methods fedavg --out /tmp/q
+  $ airtune run scenarios/quickstart.yaml --seed 7 --methods fedavg --out output/q7
   $ airtune run scenarios/quickstart.yaml --set network.bandwidth=5MHz --rounds 20
   $ airtune run scenarios/quickstart.yaml --replications 5   5 seeds, means with 95% intervals
   $ airtune calibrate scenarios/quickstart.yaml           fit JCPBA's rounds model on the training proxy
