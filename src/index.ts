@@ -7,6 +7,7 @@ export { loadScenario, validateScenario, type LoadedScenario } from './scenario/
 export type { Scenario, MethodEntry } from './scenario/schema.js';
 export { scenarioJsonSchema } from './scenario/json-schema.js';
 export { ScenarioError, type FieldProblem } from './scenario/errors.js';
+export { scenarioWarnings } from './scenario/warnings.js';
 export { parseQuantity, QuantityError, type QuantityKind } from './scenario/units.js';
 export { UsageError } from './core/errors.js';
 export { OutputError } from './output/errors.js';

@@ -13,6 +13,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { loadScenario, type LoadedScenario } from '../scenario/load.js';
+import { scenarioWarnings } from '../scenario/warnings.js';
+import { formatProblem } from '../scenario/errors.js';
 import { toJson } from '../output/write.js';
 import { checkOutputFolder } from '../output/preflight.js';
 import { lockOutputFolder } from '../output/lock.js';
@@ -52,6 +54,8 @@ export interface SweepFlags {
 export interface SweepEvents extends PoolEvents, QueueEvents {
   /** After planning: grid size and how many runs are already done (skipped). */
   onPlan?: (total: number, skipped: number) => void;
+  /** The scenario file as loaded, before its grid is applied (the command prints its warnings). */
+  onScenario?: (loaded: LoadedScenario) => void;
 }
 
 export interface SweepResult {
@@ -131,6 +135,7 @@ export async function runSweep(file: string, flags: SweepFlags, events: SweepEve
   }
   // The files each point points to are checked when the plan validates it (after its --set values).
   const loaded = loadScenario(file, { fileChecks: false });
+  events.onScenario?.(loaded);
   // --set wins; without it, the scenario's own `sweep:` grid (values quoted for the --set parser).
   const fromFile = Object.entries(loaded.scenario.sweep ?? {}).map(
     ([path, values]) => `${path}=${values.map((v) => (typeof v === 'string' ? JSON.stringify(v) : String(v))).join(',')}`,
@@ -235,6 +240,10 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<Swe
   let result: SweepResult;
   try {
     result = await runSweep(file, flags, {
+      // The scenario's warnings (src/scenario/warnings.ts), as validate and run print them.
+      onScenario: (loaded) => {
+        for (const w of scenarioWarnings(loaded)) process.stderr.write(`${loaded.file}: warning: ${formatProblem(w)}\n`);
+      },
       onPlan: (n, skipped) => {
         total = n;
         done = skipped;

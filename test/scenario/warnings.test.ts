@@ -120,6 +120,12 @@ describe('warnings on the command line: stderr, exit 0', () => {
     for (const w of expected) expect(r.err).toContain(w);
   });
 
+  it('sweep (the scenario file as given, before its grid)', async () => {
+    const r = await runCli('sweep', file, '--out', join(dir, 'sweep'), '--quiet', '--workers', '0', '--set', 'seed=1,2');
+    expect(r.code, r.err).toBe(0);
+    for (const w of expected) expect(r.err).toContain(w);
+  });
+
   it('run --set recomputes them for the scenario it runs', async () => {
     const r = await runCli('run', file, '--out', join(dir, 'out2'), '--quiet', '--set', 'clients.placement.disc.radius=300 m');
     expect(r.code).toBe(0);
