@@ -26,6 +26,7 @@ import { attenuatedShannonLink, attenuatedShannonParams } from './attenuated-sha
 import { nrMcsLink, type McsTableName } from './nr-mcs.js';
 import { effectiveNoisePsdWPerHz } from './noise.js';
 import { prbBandwidthHz, prbCount, type Numerology } from './numerology.js';
+import { ricianSnr } from './block-moments.js';
 import { FreeSpacePathLoss, LogDistancePathLoss, ThreeGppMacroPathLoss, freeSpaceLossDb, type PathLossModel } from './pathloss.js';
 import { fractionalPowerW, type PowerControlParams } from './power-control.js';
 import { LogNormalShadowing, type ShadowingModel } from './shadowing.js';
@@ -322,8 +323,11 @@ export function buildRadio(config: WirelessNetwork, seed: number, clients: reado
         throw new RangeError('the ergodic rate of a Rician link is not available in closed form (use fading none or rayleigh)');
     }
   };
+  // The block gain's tail P(X >= x) for the no-link bound (timeline.ts): exact for each law.
+  const gainSurvival: (x: number) => number =
+    spec.model === 'rayleigh' ? (x) => Math.exp(-x) : spec.model === 'rician' ? ricianSnr(spec.kFactorLinear, 1).survival : (x) => (x <= 1 ? 1 : 0);
   const hopeless = (bits: number, maxBandwidthHz: number, snrBandwidthHz: number, link: LinkAbstraction): boolean =>
-    isHopeless(bits, linkRateUpperBoundBps(maxBandwidthHz, snrBandwidthHz, link, outageSnrLinear));
+    isHopeless(bits, linkRateUpperBoundBps(maxBandwidthHz, snrBandwidthHz, link, outageSnrLinear, numerology?.prbHz ?? 0, gainSurvival));
   // An IoT margin raises the noise floor on every share (interference.ts): the no-link test's
   // rate bound may use the raised floor (a hex layout's interference can be 0, so only IoT counts).
   const uplinkFloorPsd = uplinkNoise * (ic?.iot !== undefined && ic.iot > 0 ? dbToLinear(ic.iot) : 1);

@@ -133,19 +133,56 @@ export const NO_LINK_HORIZON_S = 1e5;
  *                   r(b) <= b (log2(1 + m) / m) E[s X 1{s X >= m}] <= 2 c^2 log2(1 + m) / (b m^2),
  *                   falling in b; the two cross below b = c / m, where the second is
  *                   2 c log2(1 + m) / m.
+ * With a smallest share `minBandwidthHz` (one PRB), the falling bounds are taken at
+ * max(minBandwidthHz, peak) instead (issue 10: a -20 dB client on 2 PRBs was not no-link under
+ * the unrestricted bound, and its upload walked 5e6 blocks of a shared band for minutes).
  */
-export function linkRateUpperBoundBps(maxBandwidthHz: number, snrBandwidthHz: number, link: LinkAbstraction, cutSnr = 0): number {
+export function linkRateUpperBoundBps(
+  maxBandwidthHz: number,
+  snrBandwidthHz: number,
+  link: LinkAbstraction,
+  cutSnr = 0,
+  minBandwidthHz = 0,
+  gainSurvival?: (x: number) => number,
+): number {
   const B = maxBandwidthHz;
   const c = snrBandwidthHz;
   if (!(B > 0) || !(c > 0)) return 0;
   const m = Math.max(link.minSnr, cutSnr);
+  // No share is narrower than `minBandwidthHz` (one PRB with a numerology): the power cannot be
+  // concentrated below it, so the bounds' peak at b = sqrt(2) c / m (or c / m) moves up to it.
+  const bMin = Math.min(Math.max(minBandwidthHz, 0), B);
   if (Number.isFinite(link.maxSpectralEfficiency)) {
     const se = link.maxSpectralEfficiency;
-    return m > 0 ? se * Math.min(B, (Math.SQRT2 * c) / m) : se * B;
+    if (!(m > 0)) return se * B;
+    // With the gain law's own tail P(X >= x) (Rayleigh e^-x, Rician Marcum Q, none 1{x <= 1}):
+    // r(b) <= SE_max b P(X >= m b / c), maximised over [bMin, B]; b P(X >= k b) is unimodal for a
+    // log-concave tail, so a golden-section search on log b finds its peak. Chebyshev (below) is
+    // the fallback for a law without one, and also bounds this: the smaller of the two is kept.
+    const chebyshev = (() => {
+      const b = Math.min(B, Math.max(bMin, (Math.SQRT2 * c) / m));
+      return se * Math.min(b, (2 * c * c) / (m * m * b));
+    })();
+    if (!gainSurvival) return chebyshev;
+    const f = (logB: number) => Math.exp(logB) * gainSurvival((m * Math.exp(logB)) / c);
+    let lo = Math.log(Math.max(bMin, B * 1e-12));
+    let hi = Math.log(B);
+    const g = (Math.sqrt(5) - 1) / 2;
+    for (let it = 0; it < 80 && hi - lo > 1e-9; it++) {
+      const x1 = hi - g * (hi - lo);
+      const x2 = lo + g * (hi - lo);
+      if (f(x1) < f(x2)) lo = x1;
+      else hi = x2;
+    }
+    // The peak found, and the ends (a flat tail such as no fading's has its peak at an end).
+    const best = Math.max(f(lo), f(hi), f(Math.log(Math.max(bMin, B * 1e-12))), f(Math.log(B)));
+    return Math.min(chebyshev, se * best);
   }
-  const jensen = B * Math.log2(1 + c / B);
-  if (!(m > 0) || c / m > B) return jensen;
-  return Math.min(jensen, (2 * c * Math.log2(1 + m)) / m);
+  const jensen = (b: number) => b * Math.log2(1 + c / b);
+  if (!(m > 0) || c / m > B) return jensen(B);
+  // r(b) <= min(b log2(1 + c / b), 2 c^2 log2(1 + m) / (m^2 b)): the two cross at b = c / m.
+  const b = Math.max(bMin, c / m);
+  return Math.min(jensen(B), (2 * c * c * Math.log2(1 + m)) / (m * m * b));
 }
 
 /** True when `bits` cannot be sent within `NO_LINK_HORIZON_S` even at `linkRateUpperBoundBps`. */

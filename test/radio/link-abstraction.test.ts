@@ -11,6 +11,7 @@ import {
   attenuatedShannonParams,
   broadcastTimeline,
   concaveSurrogate,
+  isHopeless,
   linkRateUpperBoundBps,
   nrMcsLink,
   shannonLink,
@@ -109,6 +110,38 @@ describe('no-link bound', () => {
     }
     // An unreachable outage threshold makes the bound vanish.
     expect(linkRateUpperBoundBps(20e6, 1e9, shannonLink, lin(1000))).toBeLessThan(1e-80);
+  });
+
+  it('with the Rayleigh tail and a smallest share of one PRB it still bounds the ergodic rate on every share it allows', () => {
+    const rayleigh = (x: number) => Math.exp(-x);
+    const prb = 360e3;
+    const links = [attenuatedShannonLink(attenuatedShannonParams({}, 'uplink')), nrMcsLink({ table: '256qam', blerTarget: 0.1 }), nrMcsLink({ table: '64qam', blerTarget: 0.1 })];
+    for (const l of links) {
+      for (const c of [1e2, 1e4, 1e6, 1e9, 1e12]) {
+        const bound = linkRateUpperBoundBps(20e6, c, l, 0, prb, rayleigh);
+        expect(bound).toBeLessThanOrEqual(linkRateUpperBoundBps(20e6, c, l) * (1 + 1e-12));
+        for (const b of [prb, 2 * prb, 1e6, 5e6, 2e7]) expect(b * l.rayleighErgodic(c / b, 0)).toBeLessThanOrEqual(bound * (1 + 1e-9));
+      }
+    }
+  });
+
+  it('defect: a -20 dB client on a PRB grid was not no-link (Chebyshev over any share), and its upload walked a shared band for minutes', () => {
+    // The fuzz case: -23 dBm at 260 m, mean SINR -19.7 dB on 2 PRBs, so c = 720 kHz x 10^-1.97.
+    const l = nrMcsLink({ table: '64qam', blerTarget: 0.1 });
+    const c = 720e3 * lin(-19.7);
+    const prb = 360e3;
+    const m = l.minSnr;
+    // Its peak c / m lies below one PRB, so the bound is at one PRB: SE_max b e^{-m b / c} (Rayleigh).
+    expect(c / m).toBeLessThan(prb);
+    const exact = l.maxSpectralEfficiency * prb * Math.exp((-m * prb) / c);
+    expect(linkRateUpperBoundBps(20e6, c, l, 0, prb, (x) => Math.exp(-x))).toBeCloseTo(exact, 20);
+    expect(exact).toBeLessThan(1e-9);
+    // Chebyshev alone allowed ~kbit/s: a 1 Mbit update was not hopeless, now it is.
+    expect(isHopeless(1e6, linkRateUpperBoundBps(20e6, c, l))).toBe(false);
+    expect(isHopeless(1e6, exact)).toBe(true);
+    // Without fading (X = 1) the peak is at b = c / m: SE_max c / m, above one PRB's share only if c / m is.
+    const flat = linkRateUpperBoundBps(20e6, 1e6, l, 0, 0, (x) => (x <= 1 ? 1 : 0));
+    expect(Math.abs(flat / ((l.maxSpectralEfficiency * 1e6) / m) - 1)).toBeLessThan(1e-8); // the search's tolerance
   });
 });
 

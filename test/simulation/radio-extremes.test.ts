@@ -75,3 +75,21 @@ describe('radio at extreme but accepted values (issue 10): run finishes, no-link
     expect(radio.fading(0, 'uplink').gainAt(5)).toBe(g);
   });
 });
+
+describe('a barely-linked client on a shared PRB grid (fuzz seed 7, case 329)', () => {
+  it('defect: a -23 dBm phone at 260 m made one round of equal-reassign NR uploads run for minutes; now it is no-link at once', async () => {
+    const run = await runWith(
+      {
+        bandwidth: '10 MHz',
+        numerology: { scs: '30 kHz' },
+        linkModel: { kind: 'nr-mcs', table: '64qam', blerTarget: 0.1 },
+        bandwidthPolicy: 'equal-reassign',
+        fading: { model: 'rayleigh', coherenceTime: '20 ms' },
+        uplink: { noiseFigure: '5 dB' },
+        interference: { iot: '3 dB' },
+      },
+      { txPower: ['23 dBm', '-40 dBm', '23 dBm'], distance: ['120 m', '260 m', '75 m'] },
+    );
+    expect(run.clients.filter((c) => c.round === 1).map((c) => c.status)).toEqual(['ok', 'no-link', 'ok']);
+  });
+});
