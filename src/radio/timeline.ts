@@ -165,7 +165,9 @@ export function linkRateUpperBoundBps(
     })();
     if (!gainSurvival) return chebyshev;
     const f = (logB: number) => Math.exp(logB) * gainSurvival((m * Math.exp(logB)) / c);
-    let lo = Math.log(Math.max(bMin, B * 1e-12));
+    // The search starts at bLow; shares below it (only when bMin < bLow) carry at most b <= bLow.
+    const bLow = Math.max(bMin, B * 1e-12);
+    let lo = Math.log(bLow);
     let hi = Math.log(B);
     const g = (Math.sqrt(5) - 1) / 2;
     for (let it = 0; it < 80 && hi - lo > 1e-9; it++) {
@@ -175,7 +177,7 @@ export function linkRateUpperBoundBps(
       else hi = x2;
     }
     // The peak found, and the ends (a flat tail such as no fading's has its peak at an end).
-    const best = Math.max(f(lo), f(hi), f(Math.log(Math.max(bMin, B * 1e-12))), f(Math.log(B)));
+    const best = Math.max(f(lo), f(hi), f(Math.log(bLow)), f(Math.log(B)), bMin < bLow ? bLow : 0);
     return Math.min(chebyshev, se * best);
   }
   const jensen = (b: number) => b * Math.log2(1 + c / b);
