@@ -33,8 +33,7 @@ import { LogNormalShadowing, type ShadowingModel } from './shadowing.js';
 import {
   broadcastTimeline,
   downloadTimeline,
-  isHopeless,
-  linkRateUpperBoundBps,
+  linkHopeless,
   noLinkResult,
   uploadTimeline,
   type TransferResult,
@@ -327,7 +326,7 @@ export function buildRadio(config: WirelessNetwork, seed: number, clients: reado
   const gainSurvival: (x: number) => number =
     spec.model === 'rayleigh' ? (x) => Math.exp(-x) : spec.model === 'rician' ? ricianSnr(spec.kFactorLinear, 1).survival : (x) => (x <= 1 ? 1 : 0);
   const hopeless = (bits: number, maxBandwidthHz: number, snrBandwidthHz: number, link: LinkAbstraction): boolean =>
-    isHopeless(bits, linkRateUpperBoundBps(maxBandwidthHz, snrBandwidthHz, link, outageSnrLinear, numerology?.prbHz ?? 0, gainSurvival));
+    linkHopeless(bits, maxBandwidthHz, snrBandwidthHz, link, outageSnrLinear, numerology?.prbHz ?? 0, gainSurvival);
   // An IoT margin raises the noise floor on every share (interference.ts): the no-link test's
   // rate bound may use the raised floor (a hex layout's interference can be 0, so only IoT counts).
   const uplinkFloorPsd = uplinkNoise * (ic?.iot !== undefined && ic.iot > 0 ? dbToLinear(ic.iot) : 1);

@@ -187,6 +187,34 @@ export function linkRateUpperBoundBps(
   return Math.min(jensen(B), (2 * c * c * Math.log2(1 + m)) / (m * m * b));
 }
 
+/**
+ * `isHopeless(bits, linkRateUpperBoundBps(...))`, without the bound's search for a link that
+ * clearly carries the bits. The bound is a maximum over shares of SE_max b P(X >= m b / c) (and
+ * Chebyshev's form, which is above it, as P(X >= x) <= 2 / x^2), so one share whose value already
+ * carries the bits within the horizon (the unrestricted peak c / m, clamped to [bMin, B]) settles
+ * "not hopeless": the same verdict, one tail evaluation instead of the search (a Rician tail costs
+ * ~2.5 us, the search ~126 us, once per transfer).
+ */
+export function linkHopeless(
+  bits: number,
+  maxBandwidthHz: number,
+  snrBandwidthHz: number,
+  link: LinkAbstraction,
+  cutSnr = 0,
+  minBandwidthHz = 0,
+  gainSurvival?: (x: number) => number,
+): boolean {
+  const B = maxBandwidthHz;
+  const c = snrBandwidthHz;
+  const m = Math.max(link.minSnr, cutSnr);
+  if (bits > 0 && gainSurvival && Number.isFinite(link.maxSpectralEfficiency) && m > 0 && B > 0 && c > 0) {
+    const b = Math.min(B, Math.max(Math.min(Math.max(minBandwidthHz, 0), B), c / m));
+    const witnessBps = link.maxSpectralEfficiency * b * gainSurvival((m * b) / c);
+    if (bits / witnessBps <= NO_LINK_HORIZON_S) return false;
+  }
+  return isHopeless(bits, linkRateUpperBoundBps(B, c, link, cutSnr, minBandwidthHz, gainSurvival));
+}
+
 /** True when `bits` cannot be sent within `NO_LINK_HORIZON_S` even at `linkRateUpperBoundBps`. */
 export function isHopeless(bits: number, rateUpperBoundBps: number, horizonS = NO_LINK_HORIZON_S): boolean {
   return bits > 0 && !(bits / rateUpperBoundBps <= horizonS);

@@ -12,6 +12,7 @@ import {
   broadcastTimeline,
   concaveSurrogate,
   isHopeless,
+  linkHopeless,
   linkRateUpperBoundBps,
   nrMcsLink,
   shannonLink,
@@ -121,6 +122,19 @@ describe('no-link bound', () => {
         const bound = linkRateUpperBoundBps(20e6, c, l, 0, prb, rayleigh);
         expect(bound).toBeLessThanOrEqual(linkRateUpperBoundBps(20e6, c, l) * (1 + 1e-12));
         for (const b of [prb, 2 * prb, 1e6, 5e6, 2e7]) expect(b * l.rayleighErgodic(c / b, 0)).toBeLessThanOrEqual(bound * (1 + 1e-9));
+      }
+    }
+  });
+
+  it('the shortcut (one share that carries the bits) gives the verdict of the full bound everywhere', () => {
+    const laws: [string, (x: number) => number][] = [['rayleigh', (x) => Math.exp(-x)], ['none', (x) => (x <= 1 ? 1 : 0)]];
+    const l = nrMcsLink({ table: '64qam', blerTarget: 0.1 });
+    for (const [, survival] of laws) {
+      for (const c of [1e2, 3e3, 1e4, 1e5, 1e6, 1e8]) {
+        for (const bits of [1e3, 1e6, 1e9, 1e12]) {
+          const full = isHopeless(bits, linkRateUpperBoundBps(10e6, c, l, 0, 360e3, survival));
+          expect(linkHopeless(bits, 10e6, c, l, 0, 360e3, survival), `c ${c}, bits ${bits}`).toBe(full);
+        }
       }
     }
   });
