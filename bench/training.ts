@@ -6,7 +6,8 @@
  * 32 x 128. Run: `npx tsx bench/training.ts`.
  */
 import { pathToFileURL } from 'node:url';
-import { initBackend, type BackendName } from '../src/training/backend.js';
+import { describeKernels, initBackend, type BackendName } from '../src/training/backend.js';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from '../src/training/kernels/binary.js';
 import {
   DEFAULT_LOCAL_BATCH,
   DEFAULT_SEQ_LEN,
@@ -147,6 +148,54 @@ export async function kernelProfile(batch: number, seqLen: number): Promise<void
   }
 }
 
+// The WebAssembly JS API (a Node global; no types in the project's ES2022 lib).
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+  validate(bytes: Uint8Array): boolean;
+};
+
+/**
+ * GFLOP/s of the two builds' gemm (src/training/kernels), each on a memory of its own, on the
+ * 32 x 128 step's products (forward 4096 x 64 · 64 x 256, backward 4096 x 256 · 256 x 64 and a
+ * weight gradient 256 x 4096 · 4096 x 64), operands 4 bytes off a cache line as on the tfjs heap.
+ */
+function gemmBuilds(): void {
+  type Gemm = (M: number, N: number, K: number, a: number, lda: number, tA: number, b: number, ldb: number, tB: number, c: number, ldc: number, accum: number, scratch: number) => void;
+  const shapes = [[4096, 256, 64, 0, 1], [4096, 64, 256, 0, 0], [256, 64, 4096, 1, 0]] as const;
+  const figures: string[] = [];
+  for (const [name, b64] of [['portable', KERNELS_WASM_BASE64], ['relaxed', KERNELS_RELAXED_WASM_BASE64]] as const) {
+    const bytes = Buffer.from(b64, 'base64');
+    if (!WebAssembly.validate(bytes)) {
+      figures.push(`${name}: not supported by this runtime`);
+      continue;
+    }
+    const memory = new WebAssembly.Memory({ initial: 1024 });
+    const gemm = (new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as { gemm: Gemm }).gemm;
+    const f = new Float32Array(memory.buffer);
+    for (let i = 0; i < f.length; i++) f[i] = ((i * 2654435761) % 1000) / 1000 - 0.5;
+    const A = 65540, B = A + (1 << 22) + 4, C = B + (1 << 22) + 4, S = C + (1 << 22) + 64;
+    let flops = 0;
+    let cpuMs = 0;
+    for (const [M, N, K, tA, tB] of shapes) {
+      const run = () => gemm(M, N, K, A, tA ? M : K, tA, B, tB ? K : N, tB, C, N, 0, S);
+      run();
+      let best = Infinity;
+      for (let r = 0; r < 5; r++) {
+        const c0 = process.cpuUsage();
+        for (let i = 0; i < 5; i++) run();
+        const c = process.cpuUsage(c0);
+        best = Math.min(best, (c.user + c.system) / 1000 / 5);
+      }
+      flops += 2 * M * N * K;
+      cpuMs += best;
+    }
+    figures.push(`${name} ${(flops / cpuMs / 1e6).toFixed(1)} GFLOP/s`);
+  }
+  console.log(`  gemm of the two kernel builds (32 x 128 products, per CPU-second): ${figures.join(', ')}`);
+}
+
 /** airtune vs the PyTorch twin per CPU-second at the default shape and at 32 x 128. */
 function pytorchComparison(backendName: string): void {
   const { python, tried } = findTorchPython();
@@ -185,7 +234,8 @@ export async function bench(): Promise<void> {
   const fmt = (x: number) => x.toFixed(0).padStart(7);
   const both = (r: { wall: number; cpu: number }) => `${fmt(r.wall)} tokens/s wall, ${fmt(r.cpu)} per CPU-second`;
   console.log(`training bench: proxy ${proxyParamCount(arch)} params, local batch ${DEFAULT_LOCAL_BATCH} x seq ${DEFAULT_SEQ_LEN}`);
-  console.log(`backend in use: ${info.name}${info.simd ? ' (simd)' : ''}${info.fallbackReason ? `; ${info.fallbackReason}` : ''}`);
+  console.log(`backend in use: ${info.name}${info.simd ? ' (simd)' : ''}${info.kernels ? `, airtune kernels: ${describeKernels(info.kernels)}` : ''}${info.fallbackReason ? `; ${info.fallbackReason}` : ''}`);
+  if (info.name === 'wasm') gemmBuilds();
 
   const backends: BackendName[] = info.name === 'cpu' ? ['cpu'] : [info.name, 'cpu'];
   for (const b of backends) {

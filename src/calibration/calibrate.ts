@@ -14,6 +14,7 @@
  * Results are cached (cache.ts): the key hashes everything they depend on (airtune version, seed,
  * the training section, the clients, JCPBA's pruning, rates, round cap, target, tfjs backend).
  */
+import { backendId } from '../training/backend.js';
 import type { JcpbaParams, RoundsConstants } from '../methods/jcpba.js';
 import { createFederatedTrainer, type TrainingEnvironment } from '../training/federated/trainer.js';
 import { FitError, fitRoundsModel, type RoundsFit } from './fit.js';
@@ -89,7 +90,7 @@ export async function calibrate(env: TrainingEnvironment, clientWeights: readonl
   const { config } = env;
   const key = cacheKey({
     seed: env.seed,
-    training: { ...config, workers: undefined, backend: env.executor.backend.name },
+    training: { ...config, workers: undefined, backend: backendId(env.executor.backend) },
     clients: env.clients,
     weights: clientWeights,
     pruning: params.pruning,

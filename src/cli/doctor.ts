@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, throughputProbe, type BackendName } from '../training/backend.js';
+import { describeKernels, initBackend, throughputProbe, type BackendName } from '../training/backend.js';
 import { GSM8K_DIR_FROM_CHECKOUT, defaultGsm8kDir } from '../training/data/gsm8k.js';
 import { VERSION } from '../core/version.js';
 
@@ -34,6 +34,7 @@ export async function doctorCommand(opts: DoctorOptions = {}): Promise<void> {
   const info = await initBackend(preferred);
   const simd = info.name === 'wasm' ? (info.simd ? ', SIMD' : ', no SIMD') : '';
   line('tfjs backend', `${info.name} (${info.threads} thread${simd})`);
+  if (info.kernels) line('airtune kernels', `${describeKernels(info.kernels)} (AIRTUNE_KERNELS=portable|relaxed to choose)`);
   // Why each backend ahead of the one in use was not used; those after it were not needed.
   const reasons = info.fallbackReason ? info.fallbackReason.split('; ') : [];
   const ahead = ORDER.slice(ORDER.indexOf(preferred), ORDER.indexOf(info.name));

@@ -25,6 +25,7 @@ import { describeRoundsConstants, roundsConstants, type JcpbaParams } from '../m
 import { UsageError } from '../core/errors.js';
 import { createFederatedTrainer, createTrainingEnvironment, type TrainingEnvironment } from '../training/federated/trainer.js';
 import { proxyParamCount } from '../training/model/params.js';
+import { describeKernels } from '../training/backend.js';
 import { readLossTrace, traceLossModel, traceRun, TraceFileError, type LossTrace } from '../training/trace.js';
 import { calibrate, calibratedConstants, CalibrationError, describeCalibration, type Calibration } from '../calibration/calibrate.js';
 import { DEFAULT_CACHE_DIR } from '../calibration/cache.js';
@@ -195,7 +196,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunScenarioOptio
       clients = clients.map((c) => ({ ...c, weight: env.clientTokens[c.index]! }));
       const b = env.executor.backend;
       // No machine paths here: the same scenario and seed must give the same bytes anywhere.
-      out.backend = `tfjs-core ${b.tfjsVersion}, ${b.name} backend${b.name === 'wasm' && b.simd ? ' (SIMD)' : ''}${b.name !== 'node' ? ', tfjs-node not loadable' : ''}`;
+      out.backend = `tfjs-core ${b.tfjsVersion}, ${b.name} backend${b.name === 'wasm' && b.simd ? ' (SIMD)' : ''}${b.kernels ? `, airtune kernels: ${describeKernels(b.kernels)}` : ''}${b.name !== 'node' ? ', tfjs-node not loadable' : ''}`;
       out.lossModel = proxyLossModel(env);
     }
     for (const m of methods) {

@@ -15,6 +15,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { kernelChoice, type KernelChoice } from './kernels/index.js';
 
 export type BackendName = 'node' | 'wasm' | 'cpu';
 
@@ -24,6 +25,8 @@ export interface BackendInfo {
   tfjsVersion: string;
   /** WebAssembly SIMD in use (wasm backend only). */
   simd?: boolean;
+  /** Which build of airtune's wasm kernels runs (wasm backend only; kernels/index.ts). */
+  kernels?: KernelChoice;
   /** Threads used by tfjs in this process (wasm threads are unavailable on Node). */
   threads: 1;
   /** Why the preferred backend was not used, when it was not. */
@@ -82,7 +85,10 @@ async function select(preferred: BackendName): Promise<BackendInfo> {
     }
     if (failure === undefined) {
       const info: BackendInfo = { name, tfjsVersion: tf.version_core, threads: 1 };
-      if (name === 'wasm') info.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+      if (name === 'wasm') {
+        info.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+        info.kernels = kernelChoice();
+      }
       if (reasons.length > 0) info.fallbackReason = reasons.join('; ');
       return info;
     }
@@ -104,6 +110,23 @@ export async function initBackend(preferred: BackendName = 'node'): Promise<Back
     return info;
   });
   return pending;
+}
+
+/**
+ * The backend as far as results depend on it, for cache keys: "wasm:relaxed-fused",
+ * "wasm:portable", "cpu". Builds round differently (kernels/index.ts), and a run that
+ * pre-trains for tens of steps amplifies that to the fourth decimal of a loss.
+ */
+export function backendId(info: BackendInfo): string {
+  const k = info.kernels;
+  return k ? `${info.name}:${k.build}${k.fused ? '-fused' : ''}` : info.name;
+}
+
+/** How the kernels of a wasm backend are built, for reports: "relaxed SIMD (fused multiply-add)". */
+export function describeKernels(k: KernelChoice | undefined): string {
+  if (!k) return '';
+  if (k.build === 'relaxed') return `relaxed SIMD${k.fused ? ' (fused multiply-add)' : ' (multiply-add not fused on this CPU)'}`;
+  return `SIMD 128${k.reason ? `: ${k.reason}` : ''}`;
 }
 
 /** The backend initialised by `initBackend`, if any. */

@@ -2,10 +2,10 @@
  * airtune's SIMD training kernels (src/training/kernels) against float64 references written
  * here from the definitions (naive loops), on sizes that are not multiples of the SIMD tiles.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/training/backend.js';
-import { KERNELS_WASM_BASE64 } from '../../src/training/kernels/binary.js';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from '../../src/training/kernels/binary.js';
 import {
   adamUpdate,
   attention,
@@ -13,6 +13,7 @@ import {
   embed,
   gelu,
   hasDataSection,
+  kernelChoice,
   layerNorm,
   linear,
   softmaxCrossEntropy,
@@ -21,6 +22,14 @@ import {
 import { RandomStream } from '../../src/random/index.js';
 // @ts-expect-error: a plain-JS build script without type declarations
 import { binaryModuleText, compileKernels } from '../../scripts/build-kernels.mjs';
+
+// The WebAssembly JS API is a Node global without types in the project's ES2022 lib.
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+  validate(bytes: Uint8Array): boolean;
+};
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -48,19 +57,129 @@ function erf(x: number): number {
 }
 
 describe('the compiled module', () => {
-  it('binary.ts is the compile of the current AssemblyScript source, with no data segment', async () => {
-    const bytes: Uint8Array = await compileKernels();
-    expect(hasDataSection(bytes)).toBe(false);
+  it('binary.ts is the compile of the current AssemblyScript source (portable and relaxed builds), with no data segment', async () => {
+    const portable: Uint8Array = await compileKernels(false);
+    const relaxed: Uint8Array = await compileKernels(true);
+    expect(hasDataSection(portable)).toBe(false);
+    expect(hasDataSection(relaxed)).toBe(false);
     const { readFileSync } = await import('node:fs');
     const committed = readFileSync(new URL('../../src/training/kernels/binary.ts', import.meta.url), 'utf8');
-    expect(committed, 'run `npm run build:kernels`').toBe(binaryModuleText(bytes));
-    expect(Buffer.from(KERNELS_WASM_BASE64, 'base64').equals(Buffer.from(bytes))).toBe(true);
+    expect(committed, 'run `npm run build:kernels`').toBe(binaryModuleText(portable, relaxed));
+    expect(Buffer.from(KERNELS_WASM_BASE64, 'base64').equals(Buffer.from(portable))).toBe(true);
+    expect(Buffer.from(KERNELS_RELAXED_WASM_BASE64, 'base64').equals(Buffer.from(relaxed))).toBe(true);
+    // The builds differ (relaxed_madd is in one only), so the choice between them is a real one.
+    expect(Buffer.from(portable).equals(Buffer.from(relaxed))).toBe(false);
   }, 60_000);
 
   it('hasDataSection finds a data section', () => {
     // magic, version, then a data section (id 11) of size 1 holding 0 segments.
     expect(hasDataSection(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 11, 1, 0))).toBe(true);
     expect(hasDataSection(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0))).toBe(false);
+  });
+});
+
+/**
+ * Both builds on a memory of their own (independent of which one this process trains with):
+ * every entry of C = opA(A) opB(B) (+ C) against a float64 sum, within the classical bound for
+ * a float32 dot product computed in any order with or without fused steps (Higham 2002, Thm 3.5):
+ * |fl(c + Σ a_k b_k) - (c + Σ a_k b_k)| <= γ_{K+1} (|c| + Σ |a_k b_k|), γ_n = n u / (1 - n u),
+ * u = 2⁻²⁴.
+ */
+describe('the portable and the relaxed build', () => {
+  const builds = { portable: KERNELS_WASM_BASE64, relaxed: KERNELS_RELAXED_WASM_BASE64 } as const;
+  type Gemm = (M: number, N: number, K: number, a: number, lda: number, tA: number, b: number, ldb: number, tB: number, c: number, ldc: number, accum: number, scratch: number) => void;
+  const instance = (b64: string) => {
+    const memory = new WebAssembly.Memory({ initial: 64 });
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(b64, 'base64')), { env: { memory } }).exports as unknown as { gemm: Gemm };
+    return { memory, gemm: exports.gemm };
+  };
+  const u = 2 ** -24;
+  const gamma = (n: number) => (n * u) / (1 - n * u);
+
+  for (const [name, b64] of Object.entries(builds)) {
+    it(`${name}: gemm within the float32 dot-product bound, misaligned operands, every transpose`, () => {
+      const { memory, gemm } = instance(b64);
+      const f = new Float32Array(memory.buffer);
+      const rnd = RandomStream.of(11, `gemm-${name}`);
+      let checked = 0;
+      for (const [M, N, Kd] of [[7, 19, 300], [34, 33, 64], [5, 16, 1], [64, 48, 257]] as const)
+        for (const tA of [0, 1])
+          for (const tB of [0, 1])
+            for (const accum of [0, 1]) {
+              // Byte offsets 4 mod 64 (tensors on the tfjs heap are not cache-line aligned).
+              const aAt = 4100, bAt = aAt + 4 * M * Kd + 68, cAt = bAt + 4 * Kd * N + 132, scratch = cAt + 4 * M * N + 256;
+              const a = Float32Array.from({ length: M * Kd }, () => rnd.normal(0, 1));
+              const b = Float32Array.from({ length: Kd * N }, () => rnd.normal(0, 1));
+              const c0 = Float32Array.from({ length: M * N }, () => rnd.normal(0, 1));
+              f.set(a, aAt / 4);
+              f.set(b, bAt / 4);
+              f.set(c0, cAt / 4);
+              gemm(M, N, Kd, aAt, tA ? M : Kd, tA, bAt, tB ? Kd : N, tB, cAt, N, accum, scratch);
+              for (let i = 0; i < M; i++)
+                for (let j = 0; j < N; j++) {
+                  let exact = accum ? c0[i * N + j]! : 0;
+                  let magnitude = Math.abs(exact);
+                  for (let k = 0; k < Kd; k++) {
+                    const p = a[tA ? k * M + i : i * Kd + k]! * b[tB ? j * Kd + k : k * N + j]!;
+                    exact += p;
+                    magnitude += Math.abs(p);
+                  }
+                  const got = f[cAt / 4 + i * N + j]!;
+                  expect(Math.abs(got - exact), `${M}x${N}x${Kd} tA ${tA} tB ${tB} accum ${accum} (${i}, ${j})`).toBeLessThanOrEqual(gamma(Kd + 1) * magnitude);
+                  checked++;
+                }
+            }
+      expect(checked).toBeGreaterThan(10_000);
+    });
+  }
+
+  it('the relaxed build fuses c + a·b on this CPU exactly when kernelChoice says so; the portable one never does', () => {
+    // a = b = 1 + 2⁻¹², c = -(1 + 2⁻¹¹) = -fl(a·b): exactly c + a·b = 2⁻²⁴ (fused), 0 when a·b is rounded first.
+    const run = (b64: string) => {
+      const { memory, gemm } = instance(b64);
+      const f = new Float32Array(memory.buffer);
+      f[16] = 1 + 2 ** -12;
+      f[20] = 1 + 2 ** -12;
+      f[24] = -(1 + 2 ** -11);
+      gemm(1, 1, 1, 64, 1, 0, 80, 1, 0, 96, 1, 1, 128);
+      return f[24]!;
+    };
+    expect(run(KERNELS_WASM_BASE64)).toBe(0);
+    const relaxed = run(KERNELS_RELAXED_WASM_BASE64);
+    expect([0, 2 ** -24]).toContain(relaxed);
+    const choice = kernelChoice();
+    if (choice.build === 'relaxed') expect(choice.fused).toBe(relaxed === 2 ** -24);
+    else expect(choice.fused).toBe(false);
+  });
+});
+
+describe('choosing the build (AIRTUNE_KERNELS)', () => {
+  const saved = process.env['AIRTUNE_KERNELS'];
+  afterEach(() => {
+    if (saved === undefined) delete process.env['AIRTUNE_KERNELS'];
+    else process.env['AIRTUNE_KERNELS'] = saved;
+    vi.resetModules();
+  });
+  const fresh = async () => {
+    vi.resetModules();
+    return import('../../src/training/kernels/index.js');
+  };
+
+  it('portable is honoured, relaxed is the default where the runtime validates relaxed SIMD (Node 20: behind its flag, switched on)', async () => {
+    process.env['AIRTUNE_KERNELS'] = 'portable';
+    expect((await fresh()).kernelChoice()).toEqual({ build: 'portable', fused: false, reason: 'AIRTUNE_KERNELS=portable' });
+    delete process.env['AIRTUNE_KERNELS'];
+    const auto = (await fresh()).kernelChoice();
+    expect(auto.build).toBe('relaxed');
+    expect(WebAssembly.validate(Buffer.from(KERNELS_RELAXED_WASM_BASE64, 'base64'))).toBe(true);
+  });
+
+  it('a bad value is a usage error naming the variable, what is allowed and what was found', async () => {
+    process.env['AIRTUNE_KERNELS'] = 'fast';
+    const k = await fresh();
+    const { UsageError } = await import('../../src/core/errors.js');
+    expect(() => k.kernelChoice()).toThrow(UsageError);
+    expect(() => k.kernelChoice()).toThrow('environment variable AIRTUNE_KERNELS: expected relaxed or portable (or unset), found "fast"');
   });
 });
 

@@ -13,7 +13,7 @@ import type { Architecture } from '../../costs/architecture.js';
 import { getMethod } from '../../methods/registry.js';
 import { RandomStream } from '../../random/index.js';
 import type { RoundLosses, Trainer } from '../losses.js';
-import type { BackendName } from '../backend.js';
+import { backendId, type BackendName } from '../backend.js';
 import type { TrainingConfig } from '../config.js';
 import {
   buildCorpus,
@@ -131,7 +131,7 @@ const PRETRAIN_RECORDS = 1000;
 export function pretrainedBase(env: TrainingEnvironment): Promise<Weights> {
   const c = env.config;
   const domain = c.data.source === 'generated-yahoo' || c.data.source === 'yahoo' ? 'gsm8k-like' : 'yahoo-like';
-  const key = JSON.stringify([env.arch, env.seed, c.pretrainSteps, c.pretrainLr, c.batchSize, c.seqLen, c.optimizer, c.clipNorm, domain, env.executor.backend.name]);
+  const key = JSON.stringify([env.arch, env.seed, c.pretrainSteps, c.pretrainLr, c.batchSize, c.seqLen, c.optimizer, c.clipNorm, domain, backendId(env.executor.backend)]);
   let p = pretrainCache.get(key);
   if (!p) {
     p = (async () => {

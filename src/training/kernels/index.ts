@@ -10,8 +10,10 @@
  * batched ones (every attention product and every weight gradient) take a scalar loop at ~1.3
  * GFLOP/s, transposes cost ~12 ns per element, Exp/Erf ~13/19 ns per element and Sum over
  * rows ~13 ns per element (measured, bench/training.ts). The kernels here are: a 2x16-tile
- * SIMD GEMM with either operand transposed (~26 GFLOP/s, faster than XNNPACK's ~20 here), a
- * causal attention that reads q, k, v in place from the fused projection, LayerNorm, GELU and
+ * SIMD GEMM on packed panels with either operand transposed (~31 GFLOP/s in the portable build,
+ * ~40 with fused multiply-adds in the relaxed one, against XNNPACK's ~20 here; KernelBuild), a
+ * causal attention that reads q, k, v in place from the fused projection, LayerNorm, GELU (its
+ * derivative kept from the forward pass) and
  * softmax cross-entropy with their backward passes, the embedding lookup with a scatter-add
  * backward, bias column sums and a fused Adam/SGD update.
  *
@@ -23,13 +25,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Evaluated first, so that the wasm backend's own kernels are registered before the override below.
 import '@tensorflow/tfjs-backend-wasm';
-import { KERNELS_WASM_BASE64 } from './binary.js';
+import v8 from 'node:v8';
+import { UsageError } from '../../core/errors.js';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './binary.js';
 
 // The WebAssembly JS API is a Node global; the ES2022 lib the project compiles with has no
-// types for it, so declare the three members used here.
+// types for it, so declare the members used here.
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+  validate(bytes: Uint8Array): boolean;
 };
 
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
@@ -45,8 +51,8 @@ interface Exports {
   gemmScratch(N: number): number;
   expv(n: number, x: number, y: number): void;
   logv(n: number, x: number, y: number): void;
-  geluFwd(n: number, x: number, y: number): void;
-  geluBwd(n: number, x: number, dy: number, dx: number): void;
+  geluFwdGrad(n: number, x: number, y: number, g: number): void;
+  mulv(n: number, a: number, b: number, y: number): void;
   layerNormFwd(rows: number, h: number, x: number, g: number, b: number, eps: number, y: number, stats: number): void;
   layerNormBwd(rows: number, h: number, x: number, stats: number, g: number, dy: number, dx: number, dg: number, db: number): void;
   colSum(rows: number, n: number, a: number, out: number): void;
@@ -85,15 +91,101 @@ export function hasDataSection(bytes: Uint8Array): boolean {
   return false;
 }
 
-let compiled: object | undefined;
+/**
+ * Which of the two builds of the kernels runs (scripts/build-kernels.mjs):
+ * - `relaxed`: WebAssembly relaxed SIMD, whose f32x4.relaxed_madd is one fused multiply-add
+ *   instruction where the CPU has one (x86-64 with FMA3, every arm64). The matrix tiles are
+ *   bound by instructions retired, not by the multipliers, so this is 1.3x the portable tiles
+ *   (40 vs 31 GFLOP/s on the 2-core dev machine, `npm run bench` kernel profile). Relaxed SIMD
+ *   is in the WebAssembly standard and on by default from Node 22 (V8 11.4); Node 20's V8 11.3
+ *   has it behind --experimental-wasm-relaxed-simd, which is switched on here, before the
+ *   module is compiled, only when the module does not validate without it.
+ * - `portable`: SIMD 128 only (a multiply then an add): the results every runtime computes.
+ * Sums run in the same order in both; the fused product rounds once instead of twice, so the
+ * two builds agree to float32 rounding (test/training/kernels.test.ts), not bit for bit. Any
+ * one machine gives the same bits whatever the worker count. `AIRTUNE_KERNELS=portable` (or
+ * `relaxed`) forces a build; the build in use is printed by `airtune doctor` and recorded in a
+ * run's meta.json (the backend line).
+ */
+export type KernelBuild = 'relaxed' | 'portable';
+
+export interface KernelChoice {
+  build: KernelBuild;
+  /** The relaxed build's multiply-add is fused on this machine (checked on a value where it shows). */
+  fused: boolean;
+  /** Why the portable build runs, when it does. */
+  reason?: string;
+}
+
+const bytesOf = (b64: string) => Uint8Array.from(Buffer.from(b64, 'base64'));
+let choice: { module: object; info: KernelChoice } | undefined;
+
+/** True when the runtime validates relaxed SIMD, switching Node 20's flag on if needed. */
+function relaxedSimdAvailable(bytes: Uint8Array): boolean {
+  if (WebAssembly.validate(bytes)) return true;
+  try {
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  return WebAssembly.validate(bytes);
+}
+
+/**
+ * c + a·b through the module's gemm (1 x 1 x 1, accumulating) with a = b = 1 + 2⁻¹² and
+ * c = -fl(a·b) = -(1 + 2⁻¹¹): a fused multiply-add gives the product's rounding error 2⁻²⁴,
+ * a multiply then an add gives 0.
+ */
+function isFused(module: object): boolean {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const k = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
+  const f = new Float32Array(memory.buffer);
+  f[16] = 1 + 2 ** -12; // a at byte 64
+  f[20] = 1 + 2 ** -12; // b at byte 80
+  f[24] = -(1 + 2 ** -11); // c at byte 96
+  k.gemm(1, 1, 1, 64, 1, 0, 80, 1, 0, 96, 1, 1, 128);
+  return f[24] !== 0;
+}
+
+/** The build of the kernels this process runs (decided once; see KernelBuild). */
+export function kernelChoice(): KernelChoice {
+  return chosen().info;
+}
+
+/** The build asked for in the environment (AIRTUNE_KERNELS), or undefined; a bad value is a UsageError. */
+export function askedKernelBuild(): KernelBuild | undefined {
+  const asked = process.env['AIRTUNE_KERNELS'];
+  if (asked === undefined || asked === '') return undefined;
+  if (asked !== 'relaxed' && asked !== 'portable')
+    throw new UsageError(`environment variable AIRTUNE_KERNELS: expected relaxed or portable (or unset), found "${asked}"`);
+  return asked;
+}
+
+function chosen(): { module: object; info: KernelChoice } {
+  if (choice) return choice;
+  const asked = askedKernelBuild();
+  const relaxed = bytesOf(KERNELS_RELAXED_WASM_BASE64);
+  let info: KernelChoice;
+  let bytes: Uint8Array;
+  if (asked === 'portable') {
+    info = { build: 'portable', fused: false, reason: 'AIRTUNE_KERNELS=portable' };
+    bytes = bytesOf(KERNELS_WASM_BASE64);
+  } else if (relaxedSimdAvailable(relaxed)) {
+    info = { build: 'relaxed', fused: false };
+    bytes = relaxed;
+  } else {
+    info = { build: 'portable', fused: false, reason: 'this runtime has no WebAssembly relaxed SIMD' };
+    bytes = bytesOf(KERNELS_WASM_BASE64);
+  }
+  if (hasDataSection(bytes)) throw new Error('airtune kernels: the module has a data segment; it would overwrite the tfjs heap');
+  const module = new WebAssembly.Module(bytes);
+  if (info.build === 'relaxed') info.fused = isFused(module);
+  choice = { module, info };
+  return choice;
+}
 
 function wasmModule(): object {
-  if (!compiled) {
-    const bytes = Uint8Array.from(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-    if (hasDataSection(bytes)) throw new Error('airtune kernels: the module has a data segment; it would overwrite the tfjs heap');
-    compiled = new WebAssembly.Module(bytes);
-  }
-  return compiled;
+  return chosen().module;
 }
 
 /** The kernels instantiated on one wasm backend's heap, with a growing scratch area. */
@@ -119,15 +211,16 @@ class Kernels {
     return { info, ptr: this.ptr(info) };
   }
 
-  /** A scratch area of at least `floats` floats (16-byte aligned), reused between calls. */
+  /** A scratch area of at least `floats` floats (64-byte aligned), reused between calls. */
   scratch(floats: number): number {
     if (floats > this.scratchFloats) {
       if (this.scratchPtr) this.backend.wasm._free(this.scratchPtr);
       this.scratchFloats = Math.max(floats, 2 * this.scratchFloats);
-      this.scratchPtr = this.backend.wasm._malloc(this.scratchFloats * 4 + 16);
+      this.scratchPtr = this.backend.wasm._malloc(this.scratchFloats * 4 + 64);
       if (!this.scratchPtr) throw new Error('airtune kernels: out of wasm memory for scratch');
     }
-    return (this.scratchPtr + 15) & ~15;
+    // Cache-line aligned: the packed GEMM panels are read 64 bytes per k step.
+    return (this.scratchPtr + 63) & ~63;
   }
 
   /** C = opA(A) · opB(B) (+ C when accum). */
@@ -243,19 +336,22 @@ register(LAYERNORM_GRAD, ({ inputs, backend }) => {
   return [dx.info, dg.info, db.info];
 });
 
+/** y = GELU(x) and g = GELU'(x) (kept for the backward pass instead of x). */
 register(GELU, ({ inputs, backend }) => {
   const K = kernelsOf(backend);
   const x = inputs['x']!;
   const y = K.out(x.shape.slice());
-  K.k.geluFwd(tf.util.sizeFromShape(x.shape), K.ptr(x), y.ptr);
-  return y.info;
+  const g = K.out(x.shape.slice());
+  K.k.geluFwdGrad(tf.util.sizeFromShape(x.shape), K.ptr(x), y.ptr, g.ptr);
+  return [y.info, g.info];
 });
 
+/** dx = dy · g, g = GELU'(x) from the forward pass. */
 register(GELU_GRAD, ({ inputs, backend }) => {
   const K = kernelsOf(backend);
-  const { x, dy } = inputs as Record<string, tf.TensorInfo>;
-  const dx = K.out(x!.shape.slice());
-  K.k.geluBwd(tf.util.sizeFromShape(x!.shape), K.ptr(x!), K.ptr(dy!), dx.ptr);
+  const { g, dy } = inputs as Record<string, tf.TensorInfo>;
+  const dx = K.out(g!.shape.slice());
+  K.k.mulv(tf.util.sizeFromShape(g!.shape), K.ptr(dy!), K.ptr(g!), dx.ptr);
   return dx.info;
 });
 
@@ -410,10 +506,11 @@ export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps: n
 /** Exact GELU x Φ(x) (Hendrycks & Gimpel 2016), erf to 1.5e-7 (Abramowitz & Stegun 7.1.26). */
 export function gelu(x: tf.Tensor): tf.Tensor {
   const f = customGrad((xi: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([xi]);
+    const [y, g] = run(GELU, { x: xi }) as [tf.Tensor, tf.Tensor];
+    save([g]);
     return {
-      value: run(GELU, { x: xi }) as tf.Tensor,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [run(GELU_GRAD, { x: saved[0]!, dy }) as tf.Tensor],
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [run(GELU_GRAD, { g: saved[0]!, dy }) as tf.Tensor],
     };
   });
   return f(x);

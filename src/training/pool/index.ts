@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../../workers/spawn.js';
 import { initBackend, type BackendInfo, type BackendName } from '../backend.js';
+import { askedKernelBuild } from '../kernels/index.js';
 import { runTask, type ResultOf, type TrainingTask } from './tasks.js';
 
 export * from './tasks.js';
@@ -42,6 +43,7 @@ export function defaultWorkerCount(): number {
 export async function createExecutor(opts: ExecutorOptions = {}): Promise<TrainingExecutor> {
   const workers = opts.workers ?? defaultWorkerCount();
   if (!Number.isInteger(workers) || workers < 0) throw new Error(`workers must be an integer >= 0, got ${workers}`);
+  askedKernelBuild(); // a bad AIRTUNE_KERNELS is a usage error here, not a worker's failure
   if (workers === 0) return createInProcessExecutor(opts.backend);
   return WorkerPool.start(workers, opts.backend);
 }
@@ -125,7 +127,7 @@ class WorkerPool implements TrainingExecutor {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;
     }
-    const names = new Set(infos.map((i) => i.name));
+    const names = new Set(infos.map((i) => `${i.name}${i.kernels ? ` (${i.kernels.build} kernels)` : ''}`));
     if (names.size > 1) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw new Error(`training workers initialised different backends (${[...names].join(', ')})`);
