@@ -34,7 +34,7 @@ export async function doctorCommand(opts: DoctorOptions = {}): Promise<void> {
   const info = await initBackend(preferred);
   const simd = info.name === 'wasm' ? (info.simd ? ', SIMD' : ', no SIMD') : '';
   line('tfjs backend', `${info.name} (${info.threads} thread${simd})`);
-  if (info.kernels) line('airtune kernels', `${describeKernels(info.kernels)} (AIRTUNE_KERNELS=portable|relaxed to choose)`);
+  if (info.kernels) line('wasm kernels', `${describeKernels(info.kernels)} (AIRTUNE_KERNELS=portable|relaxed to choose)`);
   // Why each backend ahead of the one in use was not used; those after it were not needed.
   const reasons = info.fallbackReason ? info.fallbackReason.split('; ') : [];
   const ahead = ORDER.slice(ORDER.indexOf(preferred), ORDER.indexOf(info.name));

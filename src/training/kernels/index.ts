@@ -48,6 +48,7 @@ interface WasmBackend {
 /** The module's exports (pointers are byte offsets in the tfjs heap). */
 interface Exports {
   gemm(M: number, N: number, K: number, a: number, lda: number, transA: number, b: number, ldb: number, transB: number, c: number, ldc: number, accum: number, scratch: number): void;
+  gemmInit(M: number, N: number, K: number, a: number, lda: number, transA: number, b: number, ldb: number, transB: number, c: number, bias: number, res: number, scratch: number): void;
   gemmScratch(N: number): number;
   expv(n: number, x: number, y: number): void;
   logv(n: number, x: number, y: number): void;
@@ -283,9 +284,7 @@ register(LINEAR, ({ inputs, backend }) => {
   const [n, inp] = x!.shape as [number, number];
   const out = w!.shape[0]!;
   const y = K.out([n, out]);
-  const init = Boolean(b || r);
-  if (init) K.k.rowInit(n, out, b ? K.ptr(b) : 0, r ? K.ptr(r) : 0, y.ptr);
-  K.gemm(n, out, inp, K.ptr(x!), inp, false, K.ptr(w!), inp, true, y.ptr, out, init);
+  K.k.gemmInit(n, out, inp, K.ptr(x!), inp, 0, K.ptr(w!), inp, 1, y.ptr, b ? K.ptr(b) : 0, r ? K.ptr(r) : 0, K.scratch(K.k.gemmScratch(out)));
   return y.info;
 });
 
