@@ -168,7 +168,7 @@ function gemmBuilds(): void {
   for (const [name, b64] of [['portable', KERNELS_WASM_BASE64], ['relaxed', KERNELS_RELAXED_WASM_BASE64]] as const) {
     const bytes = Buffer.from(b64, 'base64');
     if (!WebAssembly.validate(bytes)) {
-      figures.push(`${name}: not supported by this runtime`);
+      figures.push(`${name}: not available in this process (AIRTUNE_KERNELS=portable, or no relaxed SIMD in this runtime)`);
       continue;
     }
     const memory = new WebAssembly.Memory({ initial: 1024 });

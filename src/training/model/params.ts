@@ -22,11 +22,11 @@ export function defaultProxy(): Architecture {
 
 /**
  * Default local batch (sequences) and sequence length: 8 x 32 = 256 tokens per local step.
- * On the wasm kernels (src/training/kernels) the cost per token hardly depends on the shape:
- * measured per CPU-second (this machine, bench/training.ts) 4x128 ~18.6k, 8x64 ~19.4k,
- * 8x32 ~18.4k, 16x32 ~19.2k, 32x16 ~20.3k tokens/s. 32 bytes is kept as a usable context;
+ * On the wasm kernels (src/training/kernels, relaxed build) the cost per token hardly depends
+ * on the shape: measured per CPU-second (this machine, bench/training.ts) 4x128 ~26k, 8x64
+ * ~28-30k, 8x32 ~25k, 16x32 ~27k, 32x16 ~32k tokens/s. 32 bytes is kept as a usable context;
  * 8 rows keep a quickstart (3 methods x 5 clients x 5 rounds x 4 steps = 300 steps = 77k
- * tokens) at ~4-5 CPU-seconds.
+ * tokens) at ~3 CPU-seconds.
  */
 export const DEFAULT_LOCAL_BATCH = 8;
 export const DEFAULT_SEQ_LEN = 32;
