@@ -57,7 +57,6 @@ interface Exports {
   layerNormFwd(rows: number, h: number, x: number, g: number, b: number, eps: number, y: number, stats: number): void;
   layerNormBwd(rows: number, h: number, x: number, stats: number, g: number, dy: number, dx: number, dg: number, db: number): void;
   colSum(rows: number, n: number, a: number, out: number): void;
-  rowInit(rows: number, n: number, bias: number, addend: number, y: number): void;
   embedFwd(rows: number, h: number, T: number, ids: number, tok: number, pos: number, x: number): void;
   embedBwd(rows: number, h: number, T: number, V: number, P: number, ids: number, dx: number, dtok: number, dpos: number): void;
   xentFwd(rows: number, V: number, logits: number, targets: number, probs: number): number;
