@@ -148,14 +148,6 @@ export async function kernelProfile(batch: number, seqLen: number): Promise<void
   }
 }
 
-// The WebAssembly JS API (a Node global; no types in the project's ES2022 lib).
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
-  validate(bytes: Uint8Array): boolean;
-};
-
 /**
  * GFLOP/s of the two builds' gemm (src/training/kernels), each on a memory of its own, on the
  * 32 x 128 step's products (forward 4096 x 64 · 64 x 256, backward 4096 x 256 · 256 x 64 and a

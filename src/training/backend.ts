@@ -123,8 +123,7 @@ export function backendId(info: BackendInfo): string {
 }
 
 /** How the kernels of a wasm backend are built, for reports: "relaxed SIMD (fused multiply-add)". */
-export function describeKernels(k: KernelChoice | undefined): string {
-  if (!k) return '';
+export function describeKernels(k: KernelChoice): string {
   if (k.build === 'relaxed') return `relaxed SIMD${k.fused ? ' (fused multiply-add)' : ' (multiply-add not fused on this CPU)'}`;
   return `SIMD 128${k.reason ? `: ${k.reason}` : ''}`;
 }

@@ -23,14 +23,6 @@ import { RandomStream } from '../../src/random/index.js';
 // @ts-expect-error: a plain-JS build script without type declarations
 import { binaryModuleText, compileKernels } from '../../scripts/build-kernels.mjs';
 
-// The WebAssembly JS API is a Node global without types in the project's ES2022 lib.
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
-  validate(bytes: Uint8Array): boolean;
-};
-
 beforeAll(async () => {
   await initBackend('wasm');
 });

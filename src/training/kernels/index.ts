@@ -29,15 +29,6 @@ import v8 from 'node:v8';
 import { UsageError } from '../../core/errors.js';
 import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './binary.js';
 
-// The WebAssembly JS API is a Node global; the ES2022 lib the project compiles with has no
-// types for it, so declare the members used here.
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
-  validate(bytes: Uint8Array): boolean;
-};
-
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
 interface WasmBackend {
   wasm: { asm: { memory: object }; _malloc(bytes: number): number; _free(ptr: number): void; HEAPF32: Float32Array };

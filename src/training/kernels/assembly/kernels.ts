@@ -72,6 +72,27 @@ function tile1(kc: i32, pa: usize, aks: usize, pb: usize, bs: usize, pc: usize, 
   v128.store(pc, c00); v128.store(pc, c01, 16); v128.store(pc, c02, 32); v128.store(pc, c03, 48);
 }
 
+/**
+ * A strip of fewer than 16 columns runs its tile on `tmp` (rows of 16 floats): edgeIn copies
+ * `rows` rows of C's nb columns there (zeros beyond nb, or everywhere without accum), edgeOut
+ * copies the nb columns back.
+ */
+@inline function edgeIn(c: usize, cs: usize, rows: i32, nb: i32, accum: bool, tmp: usize): void {
+  for (let q = 0; q < rows; q++) {
+    const src = c + <usize>q * cs;
+    const dst = tmp + <usize>(q << 6);
+    for (let j = 0; j < 16; j++) store<f32>(dst + (<usize>j << 2), accum && j < nb ? load<f32>(src + (<usize>j << 2)) : 0);
+  }
+}
+
+@inline function edgeOut(tmp: usize, rows: i32, nb: i32, c: usize, cs: usize): void {
+  for (let q = 0; q < rows; q++) {
+    const dst = c + <usize>q * cs;
+    const src = tmp + <usize>(q << 6);
+    for (let j = 0; j < nb; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+  }
+}
+
 /** tile2 with the row pair packed: A(0, k) at pa + 8k, A(1, k) at pa + 8k + 4. */
 function tile2p(kc: i32, pa: usize, pb: usize, bs: usize, pc: usize, cs: usize, accum: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
@@ -150,18 +171,10 @@ function stripPacked(
   }
   for (let r = 0; r < rows; r += 2) {
     const two = r + 1 < rows ? 2 : 1;
-    for (let q = 0; q < two; q++) {
-      const src = c + <usize>(r + q) * cs;
-      const dst = tmp + <usize>(q << 6);
-      for (let j = 0; j < 16; j++) store<f32>(dst + (<usize>j << 2), accum && j < nb ? load<f32>(src + (<usize>j << 2)) : 0);
-    }
+    edgeIn(c + <usize>r * cs, cs, two, nb, accum, tmp);
     if (two == 2) tile2p(kc, pp + (<usize>(r * kc) << 2), pb, bs, tmp, 64, true);
     else tile1(kc, a + <usize>r * ars, aks, pb, bs, tmp, true);
-    for (let q = 0; q < two; q++) {
-      const dst = c + <usize>(r + q) * cs;
-      const src = tmp + <usize>(q << 6);
-      for (let j = 0; j < nb; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
-    }
+    edgeOut(tmp, two, nb, c + <usize>r * cs, cs);
   }
 }
 
@@ -186,18 +199,10 @@ function strip(
   }
   for (; r < r1; r += 2) {
     const rows = r + 1 < r1 ? 2 : 1;
-    for (let q = 0; q < rows; q++) {
-      const src = c + <usize>(r + q) * cs;
-      const dst = tmp + <usize>(q << 6);
-      for (let j = 0; j < 16; j++) store<f32>(dst + (<usize>j << 2), accum && j < nb ? load<f32>(src + (<usize>j << 2)) : 0);
-    }
+    edgeIn(c + <usize>r * cs, cs, rows, nb, accum, tmp);
     if (rows == 2) tile2(kc, a + <usize>r * ars, ars, aks, pb, bs, tmp, 64, true);
     else tile1(kc, a + <usize>r * ars, aks, pb, bs, tmp, true);
-    for (let q = 0; q < rows; q++) {
-      const dst = c + <usize>(r + q) * cs;
-      const src = tmp + <usize>(q << 6);
-      for (let j = 0; j < nb; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
-    }
+    edgeOut(tmp, rows, nb, c + <usize>r * cs, cs);
   }
 }
 
